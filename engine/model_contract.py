@@ -31,6 +31,8 @@ TASKS = (
     "face_detection",
     "face_landmarks",
     "iris_landmarks",
+    # Random weights (test fixtures, smoke exports): valid files that never serve a task.
+    "untrained",
 )
 
 #: How the first output tensor is to be read.
