@@ -45,7 +45,7 @@ def tiny_onnx(path: Path, *, height: int = 32, width: int = 32, outputs: int = 1
 def install_model(directory: Path, name: str, *, task: str = "technical", kind: str = "distribution10",
                   score_rule: str = "mean_of_distribution", size: int = 32, graph_size: int | None = None,
                   outputs: int = 10, flat_output: bool = False, training_data: str = "synthetic distortions",
-                  onnx_bytes: bytes | None = None) -> Path:
+                  onnx_bytes: bytes | None = None, symbolic_size: bool = False) -> Path:
     """Write NAME.onnx + NAME.json into ``directory``; returns the manifest path.
 
     ``graph_size`` lets the graph declare a different input size than the manifest.
@@ -55,7 +55,7 @@ def install_model(directory: Path, name: str, *, task: str = "technical", kind: 
     onnx_path = directory / f"{name}.onnx"
     if onnx_bytes is None:
         g = graph_size or size
-        tiny_onnx(onnx_path, height=g, width=g, outputs=outputs, flat_output=flat_output)
+        tiny_onnx(onnx_path, height=g, width=g, outputs=outputs, flat_output=flat_output, symbolic_size=symbolic_size)
     else:
         onnx_path.write_bytes(onnx_bytes)
     manifest = ModelManifest(
