@@ -13,6 +13,14 @@ pickled classes, no code execution from a downloaded file)::
 
 The model name + kwargs live inside the file, so ``export`` and ``eval`` never
 have to guess the architecture of a checkpoint.
+
+Release files of other projects (:func:`read_weight_file`) come in containers:
+a bare ``state_dict`` (TANet's ``SRCC_758_LCC_765.pth``, the tonylins
+``mobilenetv2.pth.tar``), or ``{"state_dict": ..., "epoch": ...}`` with
+DataParallel's ``module.`` prefix on every key (CSAIL's
+``resnet18_places365.pth.tar``, whose 365-way ``fc`` is kept: TANet uses the
+scene logits). Those two wrappings are undone, nothing else is renamed, and the
+result must then match the model exactly (strict loading).
 """
 
 from __future__ import annotations
@@ -153,3 +161,122 @@ def _torch_load(path: Path, map_location: str | torch.device) -> Any:
         return torch.load(path, map_location=map_location, weights_only=True)
     except Exception as exc:  # torch raises many types (pickle, zip, runtime) for a bad file
         raise CheckpointError(f"{path.name}: cannot read checkpoint ({type(exc).__name__}: {exc})") from exc
+
+
+#: Keys under which release files nest their weights, tried in order.
+_CONTAINER_KEYS = ("state_dict", "model", "net")
+_DATA_PARALLEL_PREFIX = "module."
+
+
+def read_weight_file(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
+    """A release file's weights as a flat ``state_dict``: container unwrapped, ``module.`` stripped."""
+    raw = _torch_load(Path(path), "cpu")
+    for key in _CONTAINER_KEYS:
+        if isinstance(raw, dict) and isinstance(raw.get(key), dict):
+            raw = raw[key]
+            break
+    if not isinstance(raw, dict) or not raw or not all(isinstance(v, torch.Tensor) for v in raw.values()):
+        raise CheckpointError(f"{Path(path).name}: no state_dict of tensors found")
+    return {k.removeprefix(_DATA_PARALLEL_PREFIX): v for k, v in raw.items()}
+
+
+def load_backbone_file(model: nn.Module, path: str | os.PathLike[str]) -> str:
+    """``--backbone-weights PATH``: load a local pretrained backbone file into ``model``.
+
+    The model decides which of its branches the file fits (``load_backbone_weights``)
+    and loads it strictly; returns that branch's name. Nothing is ever downloaded.
+    """
+    loader = getattr(model, "load_backbone_weights", None)
+    if loader is None:
+        raise CheckpointError(f"{type(model).__name__} takes no backbone weight files")
+    try:
+        return loader(read_weight_file(path))
+    except (ValueError, RuntimeError) as exc:
+        raise CheckpointError(f"{Path(path).name}: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class ReportedMetric:
+    """A number the authors published for a release file (not re-measured here)."""
+
+    name: str
+    value: float
+    dataset: str
+    split: str
+
+
+#: What the authors report for their release files, by file name (MODELS.md §2.4).
+AUTHORS_REPORTED: dict[str, tuple[ReportedMetric, ...]] = {
+    "SRCC_758_LCC_765.pth": (
+        ReportedMetric("srcc", 0.758, "AVA", "authors' split test.csv (12,776 images)"),
+        ReportedMetric("plcc", 0.765, "AVA", "authors' split test.csv (12,776 images)"),
+    ),
+    "SRCC_513_LCC_531_MSE_016.pth": (
+        ReportedMetric("srcc", 0.513, "TAD66K", "test"),
+        ReportedMetric("plcc", 0.531, "TAD66K", "test"),
+        ReportedMetric("mse_0_1", 0.016, "TAD66K", "test"),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class ImportedModel:
+    checkpoint: Path
+    onnx: Path
+    manifest: Path
+
+
+def import_checkpoint(
+    preset: Any,
+    path: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    *,
+    name: str | None = None,
+    licence: str = "Apache-2.0 (TANet repository); the weight file's own terms are unstated",
+) -> ImportedModel:
+    """Turn an authors' release file into our checkpoint plus a verified ONNX export.
+
+    The file must load strictly into the preset's model (after :func:`read_weight_file`).
+    Writes ``NAME.pt`` (our format), ``NAME.onnx`` and ``NAME.json`` in ``out_dir``;
+    the manifest's metrics are the authors' reported numbers for that file, marked as such.
+    """
+    from engine.model_contract import Metric, WeightSource, sha256_of
+    from training.export import export_onnx
+    from training.models import create_model
+
+    if isinstance(preset, str):
+        from training.presets import get_preset
+
+        preset = get_preset(preset)
+    source = Path(path)
+    name = name or f"{preset.name}-{source.name.split('.')[0]}"
+    out_dir = Path(out_dir)
+    model = create_model(preset.model, **preset.model_kwargs)
+    load_state_dict_strict(model, read_weight_file(source), source=source.name)
+    digest = sha256_of(source)
+    reported = AUTHORS_REPORTED.get(source.name, ())
+    provenance = {"imported_from": source.name, "sha256": digest, "command": "python -m training import-checkpoint"}
+
+    checkpoint_path = save_checkpoint(
+        out_dir / f"{name}.pt",
+        model,
+        model_name=preset.model,
+        model_kwargs=preset.model_kwargs,
+        preset=preset.name,
+        metrics={f"reported_{m.name}": m.value for m in reported},
+        provenance=provenance,
+    )
+    if hasattr(model, "mode"):
+        model.mode = "deployable"
+    note = "reported by the authors for their (batch-coupled) model; not re-measured on this export"
+    onnx_path, manifest_path = export_onnx(
+        model,
+        preset,
+        out_dir,
+        name,
+        metrics=[Metric(m.name, m.value, m.dataset, m.split, note) for m in reported],
+        provenance=provenance,
+        weight_sources=[WeightSource(file=source.name, sha256=digest, licence=licence)],
+        licence=licence,
+    )
+    return ImportedModel(checkpoint_path, onnx_path, manifest_path)

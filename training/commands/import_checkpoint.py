@@ -1,0 +1,39 @@
+"""``python -m training import-checkpoint``: an authors' release file → our checkpoint + ONNX export.
+
+For TANet: ``SRCC_758_LCC_765.pth`` (preset tanet-ava) or
+``SRCC_513_LCC_531_MSE_016.pth`` (tanet-tad66k), downloaded by the user from the
+authors' links; nothing is fetched here. The file must load with strict key
+matching after ``module.`` stripping (see :mod:`training.checkpoints`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+NAME = "import-checkpoint"
+HELP = "convert an authors' released checkpoint into a photocull checkpoint and a verified ONNX model"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from training.presets import list_presets
+
+    parser.add_argument("--preset", required=True, choices=list_presets(), metavar="PRESET",
+                        help="the recipe the file belongs to: " + ", ".join(list_presets()))
+    parser.add_argument("--checkpoint", type=Path, required=True, help="the authors' file (.pth / .pth.tar)")
+    parser.add_argument("--out", type=Path, required=True, help="folder for NAME.pt, NAME.onnx and NAME.json")
+    parser.add_argument("--name", help="model name (default: PRESET-FILESTEM)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from training.checkpoints import CheckpointError, import_checkpoint
+    from training.export import ExportError
+
+    try:
+        imported = import_checkpoint(args.preset, args.checkpoint, args.out, name=args.name)
+    except (CheckpointError, ExportError) as exc:
+        print(f"import failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {imported.checkpoint}, {imported.onnx} and {imported.manifest}")
+    return 0
