@@ -1,0 +1,48 @@
+"""``python -m training train``: run a preset's recipe (single process or under torchrun)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from training.options import (
+    add_data_arguments,
+    add_device_arguments,
+    add_preset_arguments,
+    add_training_arguments,
+    preset_from_args,
+    resolve_device,
+)
+
+NAME = "train"
+HELP = "train a preset (checkpoints every epoch, best by metric, --resume; torchrun for multi-GPU)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_preset_arguments(parser)
+    add_data_arguments(parser)
+    add_device_arguments(parser)
+    add_training_arguments(parser)
+    parser.add_argument("--eval-batch-size", type=int, help="validation batch (default: the training batch)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from training.datasets.splits import MissingLabels
+    from training.datasets.table import LabelFormatError
+    from training.loop import RunConfig, train
+
+    config = RunConfig(
+        preset=preset_from_args(args), labels=args.labels, data_root=args.data_root, out=args.out,
+        device=resolve_device(args.device), amp=args.amp, workers=args.workers, seed=args.seed,
+        resume=args.resume, max_steps=args.max_steps, mode=args.mode, image_check=args.image_check,
+        eval_batch_size=args.eval_batch_size, command=["python", "-m", "training", *sys.argv[1:]],
+    )
+    try:
+        summary = train(config)
+    except (MissingLabels, LabelFormatError, RuntimeError, ValueError) as exc:
+        print(f"train: {exc}", file=sys.stderr)
+        return 1
+    best = summary.get("best") or {}
+    print(f"{summary['preset']}: {summary['epochs_run']} epochs, best {summary['best_metric']} "
+          f"{best.get(summary['best_metric'], float('nan')):.4f}; report in {args.out}")
+    return 0
