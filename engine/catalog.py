@@ -267,20 +267,27 @@ class Catalog:
         return {owner: tuple(files) for owner, files in grouped.items()}
 
     def _migrate(self) -> None:
-        current = self._stored_version()
-        if current > SCHEMA_VERSION:
-            raise CatalogError(
-                f"{self.db_path} has schema version {current}, newer than this photocull "
-                f"understands ({SCHEMA_VERSION}); upgrade photocull"
-            )
-        for version in range(current, SCHEMA_VERSION):
-            with self.transaction() as conn:
+        """Apply the missing migrations, all in one transaction.
+
+        The version is read again under the write lock: two processes opening a
+        new catalog at once (a scan and the app) must not both create tables.
+        """
+        if self._stored_version() == SCHEMA_VERSION:
+            return
+        with self.transaction() as conn:
+            current = self._stored_version()
+            if current > SCHEMA_VERSION:
+                raise CatalogError(
+                    f"{self.db_path} has schema version {current}, newer than this photocull "
+                    f"understands ({SCHEMA_VERSION}); upgrade photocull"
+                )
+            for version in range(current, SCHEMA_VERSION):
                 for statement in MIGRATIONS[version]:
                     conn.execute(statement)
-                conn.execute(
-                    "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?), ('library_root', ?)",
-                    (str(version + 1), str(self.root)),
-                )
+            conn.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?), ('library_root', ?)",
+                (str(SCHEMA_VERSION), str(self.root)),
+            )
 
     def _stored_version(self) -> int:
         has_meta = self.conn.execute(

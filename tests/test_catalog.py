@@ -162,3 +162,15 @@ def test_photo_by_path_accepts_any_file_absolute_or_relative(catalog: Catalog):
     assert by_absolute.id == photo_id and by_absolute.files == ("day1/IMG_1.JPG", "day1/IMG_1.CR2")
     assert catalog.photo_by_path("day1/nothing.jpg") is None
     assert catalog.abspath("day1/IMG_1.JPG") == catalog.root / "day1" / "IMG_1.JPG"
+
+
+def test_two_openers_of_a_new_catalog_do_not_collide(tmp_path: Path):
+    """A scan and the app may create the same catalog at the same moment."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def open_and_close(_: int) -> int:
+        with Catalog.open(tmp_path) as opened:
+            return opened.schema_version
+
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(open_and_close, range(8))) == [SCHEMA_VERSION] * 8
