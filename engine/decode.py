@@ -124,7 +124,7 @@ class Source:
 
     def decode(self, max_side: int | None = None) -> Image.Image:
         """Pixels as 8-bit upright sRGB RGB, long side <= ``max_side`` when given."""
-        with _translated_errors(self.head):
+        with translated_errors(self.head):
             if self.raw is not None:
                 return self._decode_raw(max_side)
             assert self.image is not None
@@ -173,14 +173,14 @@ def open_source(path: Path) -> Iterator[Source]:
     path = Path(path)
     source = None
     try:
-        with _translated_errors():
+        with translated_errors():
             file = open(path, "rb")
         with file:
             stat = os.fstat(file.fileno())
             if stat.st_size == 0:
                 raise DecodeError("empty_file", "The file is empty (0 bytes).")
             source = Source(path, file, stat)
-            with _translated_errors(source.head):
+            with translated_errors(source.head):
                 if source.is_raw:
                     source.raw = _open_raw(path)
                 else:
@@ -292,7 +292,7 @@ def _transform_to_srgb(icc: bytes, mode: str) -> ImageCms.ImageCmsTransform | No
 
 
 @contextmanager
-def _translated_errors(head: bytes = b"") -> Iterator[None]:
+def translated_errors(head: bytes = b"") -> Iterator[None]:
     """Map library exceptions to ``DecodeError`` with a stable reason and a readable sentence."""
     try:
         yield

@@ -27,7 +27,7 @@ from typing import Any
 
 from PIL import ExifTags, Image
 
-from engine.decode import Source, open_source
+from engine.decode import Source, open_source, translated_errors
 from engine.formats import sniff
 
 Tag = ExifTags.Base
@@ -64,8 +64,11 @@ def read_metadata(path: Path) -> PhotoMetadata:
 
 def metadata_of(source: Source) -> PhotoMetadata:
     """Metadata from an already opened ``Source`` (so ``ingest`` opens each file once)."""
-    if source.raw is not None:
-        return _raw_metadata(source)
+    with translated_errors(source.head):  # PNG's getexif may have to read past damaged pixel data
+        return _raw_metadata(source) if source.raw is not None else _raster_metadata(source)
+
+
+def _raster_metadata(source: Source) -> PhotoMetadata:
     image = source.image
     assert image is not None
     exif = image.getexif()

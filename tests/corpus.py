@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import os
 import struct
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,6 +57,12 @@ class Corpus:
 
     def all_paths(self) -> list[Path]:
         return [entry.path for entry in (*self.good.values(), *self.bad.values())]
+
+
+def corpus_names(group: str) -> list[str]:
+    """Names of the ``"good"`` or ``"bad"`` entries, for pytest parametrisation at collection time."""
+    with tempfile.TemporaryDirectory() as scratch:
+        return sorted(getattr(build_bad_input_corpus(Path(scratch)), group))
 
 
 def upright_pattern(size: tuple[int, int] = PATTERN_SIZE) -> np.ndarray:
