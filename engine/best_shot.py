@@ -64,8 +64,7 @@ def rank_group(shots: Sequence[ShotEvidence], pairwise: PairwiseProbability | No
     order = sorted(range(len(shots)), key=lambda i: -scores[i])
     ranked = []
     for rank, i in enumerate(order, start=1):
-        rival = order[1] if rank == 1 else order[0]
-        reasons = _reasons(shots, cues, i, rival, rank == 1, order) if len(shots) > 1 else ()
+        reasons = _reasons(shots, cues, i, order) if len(shots) > 1 else ()
         ranked.append(RankedShot(shots[i].key, rank, round(scores[i], 4), rank == 1, reasons))
     return ranked
 
@@ -93,8 +92,10 @@ def _combine(i: int, cues: dict[str, list[float]]) -> float:
     return sum(WEIGHTS[name] * values[i] for name, values in cues.items()) / total if total else 0.0
 
 
-def _reasons(shots, cues, i: int, rival: int, best: bool, order: list[int]) -> tuple[str, ...]:
+def _reasons(shots, cues, i: int, order: list[int]) -> tuple[str, ...]:
     """Why frame ``i`` won against the runner-up, or lost against the winner."""
+    best = i == order[0]
+    rival = order[1] if best else order[0]
     me, other = shots[i], shots[rival]
     tag = f"#{order.index(rival) + 1}"
     found: list[str] = []
