@@ -42,10 +42,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine import paths
-from engine.catalog import Catalog, file_preference
+from engine.catalog import Catalog, PhotoRecord, file_preference
 from engine.decode import DecodeError
 from engine.discovery import Discovery, FoundFile, discover
-from engine.thumbnails import ScannedImage, ThumbnailCache, ingest
+from engine.thumbnails import GRID_SIZE, FileIdentity, ScannedImage, ThumbnailCache, ingest
 
 #: progress(done, total, current_path): files handled so far, files to handle,
 #: and the root-relative path being worked on. Called from the scanning thread.
@@ -180,6 +180,16 @@ def scan_library(
         report.errors = catalog.conn.execute("SELECT COUNT(*) FROM scan_errors").fetchone()[0]
     report.seconds = time.monotonic() - started
     return report
+
+
+def grid_thumbnail(root: Path, photo: PhotoRecord, cache: ThumbnailCache | None = None) -> Path:
+    """The grid thumbnail of a catalogued photo; rebuilt if the cache was cleared.
+
+    ``root`` is the catalog's (resolved) root, so the identity matches the one
+    the scan stored. Raises DecodeError when the file can no longer be read.
+    """
+    ident = FileIdentity(str(root / photo.path), photo.size, photo.mtime_ns)
+    return (cache or ThumbnailCache()).ensure(ident, GRID_SIZE)
 
 
 def plan_scan(catalog: Catalog, found: Discovery) -> ScanPlan:
