@@ -39,7 +39,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from engine import paths
 from engine.catalog import Catalog, PhotoRecord, file_preference
@@ -81,6 +81,12 @@ class _Known:
     mtime_ns: int
     role: str
     ext: str
+    folder: str
+    stem: str
+
+    @property
+    def group(self) -> GroupKey:
+        return (self.folder, self.stem)
 
 
 @dataclass(frozen=True)
@@ -195,40 +201,38 @@ def grid_thumbnail(root: Path, photo: PhotoRecord, cache: ThumbnailCache | None 
 def plan_scan(catalog: Catalog, found: Discovery) -> ScanPlan:
     """Compare the disk with the catalog and list the photos that need work.
 
-    Pure bookkeeping over two dicts (no per-file queries), so a rescan of an
-    unchanged library costs one walk and one SELECT.
+    Pure bookkeeping over dicts (no per-file queries), so a rescan of an
+    unchanged library costs one walk and two SELECTs.
     """
     known = {
         row[0]: _Known(*row[1:])
-        for row in catalog.conn.execute("SELECT path, size, mtime_ns, role, ext FROM files")
+        for row in catalog.conn.execute(
+            "SELECT f.path, f.size, f.mtime_ns, f.role, f.ext, p.folder, p.stem FROM files f JOIN photos p ON p.id = f.photo_id"
+        )
     }
     known_errors = {
-        row[0]: _KnownError(row[1], row[2], row[3])
+        row[0]: _KnownError(*row[1:])
         for row in catalog.conn.execute("SELECT path, size, mtime_ns, reason FROM scan_errors")
     }
     blocked = found.unreadable_folders
-    found_groups: dict[GroupKey, list[FoundFile]] = {}
-    for item in found.files:
-        found_groups.setdefault((item.folder, item.stem), []).append(item)
+    found_groups = group_files(found.files)
     known_groups: dict[GroupKey, list[str]] = {}
-    for path in known:
-        key = _group_key(path)
-        if not _is_below(key[0], blocked):
-            known_groups.setdefault(key, []).append(path)
+    for path, row in known.items():
+        if not _is_below(row.group[0], blocked):  # unlistable folder: not evidence of deletion
+            known_groups.setdefault(row.group, []).append(path)
 
     groups: list[GroupPlan] = []
     unchanged = 0
     for key in sorted(found_groups.keys() | known_groups.keys()):
-        present = sorted(found_groups.get(key, []), key=_preference)
+        present = found_groups.get(key, [])
         present_paths = {item.path for item in present}
-        recorded = known_groups.get(key, [])
-        fresh = [item for item in present if _same(known.get(item.path), item)]
+        fresh = [item for item in present if _same(known.get(item.path), key, item)]
         skipped = [item for item in present if not _should_retry(catalog, known_errors.get(item.path), item)]
-        vanished = [path for path in recorded if path not in present_paths]
+        vanished = [path for path in known_groups.get(key, []) if path not in present_paths]
         if len(fresh) + len(skipped) == len(present) and not vanished:
             unchanged += len(present)
             continue
-        groups.append(_group_plan(key, present, skipped, vanished, known, fresh))
+        groups.append(_group_plan(key, present, skipped, known_groups.get(key, []), known, fresh))
     problem_paths = {problem.path for problem in found.problems}
     found_paths = {item.path for item in found.files}
     stale = [
@@ -239,21 +243,46 @@ def plan_scan(catalog: Catalog, found: Discovery) -> ScanPlan:
     return ScanPlan(groups, unchanged, stale)
 
 
+def group_files(files: list[FoundFile]) -> dict[GroupKey, list[FoundFile]]:
+    """Files -> photos, each list in preference order (primary first).
+
+    RAW files and the preferred raster that share a folder and stem are one
+    photo (the camera's RAW+JPEG). Any further raster with that stem is a photo
+    of its own, keyed by its full file name: ``a.jpg`` and ``a.png`` side by
+    side are usually different pictures, and culling must show both.
+    """
+    by_stem: dict[GroupKey, list[FoundFile]] = {}
+    for item in files:
+        by_stem.setdefault((item.folder, item.stem), []).append(item)
+    groups: dict[GroupKey, list[FoundFile]] = {}
+    for (folder, stem), members in by_stem.items():
+        members.sort(key=_preference)
+        rasters = [item for item in members if item.kind == "raster"]
+        for extra in rasters[1:]:
+            groups.setdefault((folder, PurePosixPath(extra.path).name), []).append(extra)
+        groups.setdefault((folder, stem), []).extend(item for item in members if item not in rasters[1:])
+    for members in groups.values():
+        members.sort(key=_preference)
+    return groups
+
+
 def _group_plan(
     key: GroupKey,
     present: list[FoundFile],
     skipped: list[FoundFile],
-    vanished: list[str],
+    recorded: list[str],
     known: dict[str, _Known],
     fresh: list[FoundFile],
 ) -> GroupPlan:
-    """``fresh``: present and unchanged; ``skipped``: unchanged files that failed before."""
+    """``recorded``: the photo's files in the catalog; ``fresh``: present and unchanged;
+    ``skipped``: unchanged files that failed before."""
     candidates = [item for item in present if item not in skipped]
-    recorded = [item.path for item in fresh] + vanished
     previous_primary = min(
         recorded, key=lambda path: file_preference(known[path].role, known[path].ext, path), default=None
     )
-    reusable = previous_primary if previous_primary not in vanished else None
+    reusable = previous_primary if previous_primary in {item.path for item in fresh} else None
+    present_paths = {item.path for item in present}
+    vanished = [path for path in recorded if path not in present_paths]
     return GroupPlan(key[0], key[1], candidates, reusable, len(present), vanished, bool(skipped))
 
 
@@ -417,7 +446,10 @@ def _settle_orphan(conn, photo_id: int, *, has_errors: bool) -> None:
 def _record_problems(conn, found: Discovery) -> None:
     now = time.time()
     conn.executemany(
-        "INSERT OR REPLACE INTO scan_errors(path, reason, message, size, mtime_ns, at) VALUES (?, ?, ?, NULL, NULL, ?)",
+        # Unchanged problems keep their row (and time): a rescan of an unchanged library writes nothing.
+        "INSERT INTO scan_errors(path, reason, message, size, mtime_ns, at) VALUES (?, ?, ?, NULL, NULL, ?) "
+        "ON CONFLICT(path) DO UPDATE SET reason = excluded.reason, message = excluded.message, at = excluded.at "
+        "WHERE reason != excluded.reason OR message != excluded.message",
         [(p.path or ".", p.reason, p.message, now) for p in found.problems],
     )
 
@@ -430,17 +462,13 @@ def _should_retry(catalog: Catalog, error: _KnownError | None, item: FoundFile) 
     return error.reason == "permission_denied" and os.access(catalog.abspath(item.path), os.R_OK)
 
 
-def _same(known: _Known | None, item: FoundFile) -> bool:
-    return known is not None and (known.size, known.mtime_ns) == (item.size, item.mtime_ns)
+def _same(known: _Known | None, group: GroupKey, item: FoundFile) -> bool:
+    """Recorded with this size and mtime, in this same photo."""
+    return known is not None and known.group == group and (known.size, known.mtime_ns) == (item.size, item.mtime_ns)
 
 
 def _preference(item: FoundFile) -> tuple[int, int, str]:
     return file_preference(item.kind, item.ext, item.path)
-
-
-def _group_key(path: str) -> GroupKey:
-    folder, _, name = path.rpartition("/")
-    return folder, Path(name).stem
 
 
 def _is_below(path: str, folders: list[str]) -> bool:

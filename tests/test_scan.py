@@ -18,6 +18,7 @@ import engine.scan
 from engine.catalog import Catalog
 from engine.scan import LibraryNotFound, scan_library
 from engine.thumbnails import GRID_SIZE, FileIdentity, ThumbnailCache
+from corpus import bright_corner_bayer, write_dng
 from photo_factory import make_jpeg, make_library, snapshot
 
 
@@ -72,6 +73,35 @@ def test_raw_and_jpeg_with_the_same_stem_are_one_photo(tmp_path: Path, decode_ca
     assert (photo.path, photo.files) == ("IMG_1.JPG", ("IMG_1.JPG", "IMG_1.CR2"))
     assert decode_calls == ["IMG_1.JPG", "IMG_2.CR2"], "a partner RAW is catalogued without decoding"
     assert [e.path for e in errors] == ["IMG_2.CR2"]
+
+
+def test_two_rasters_with_one_stem_stay_two_photos(tmp_path: Path):
+    make_jpeg(tmp_path / "a.jpg")
+    make_jpeg(tmp_path / "a.png", seed=1)
+    (tmp_path / "a.nef").write_bytes(b"raw partner")
+    scan_library(tmp_path)
+    with catalog_of(tmp_path) as catalog:
+        files = sorted(p.files for p in catalog.photos())
+    assert files == [("a.jpg", "a.nef"), ("a.png",)], "the RAW pairs with the JPEG; the PNG is its own photo"
+
+
+def test_a_broken_primary_falls_back_to_decoding_its_raw(tmp_path: Path, decode_calls):
+    write_dng(tmp_path / "pair.dng", bright_corner_bayer((200, 300), 1), None, Model="T1")
+    make_jpeg(tmp_path / "pair.jpg", size=(90, 60))
+    scan_library(tmp_path)
+    with catalog_of(tmp_path) as catalog:
+        (photo,) = catalog.photos()
+    assert (photo.path, photo.width) == ("pair.jpg", 90) and decode_calls == ["pair.jpg"]
+    (tmp_path / "pair.jpg").write_bytes((tmp_path / "pair.jpg").read_bytes()[:300])
+    bump(tmp_path / "pair.jpg")
+    decode_calls.clear()
+    scan_library(tmp_path)
+    with catalog_of(tmp_path) as catalog:
+        (photo,) = catalog.photos()
+        (error,) = catalog.scan_errors()
+    assert decode_calls == ["pair.jpg", "pair.dng"], "the RAW's own metadata is read, not the broken JPEG's"
+    assert (photo.path, photo.files, photo.model, photo.width) == ("pair.dng", ("pair.dng",), "T1", 200)
+    assert (error.path, error.reason) == ("pair.jpg", "truncated")
 
 
 def test_unchanged_library_is_not_decoded_again(tmp_path: Path, decode_calls):
