@@ -91,12 +91,22 @@ def _shorter_side_center_crop(image: Image.Image, width: int, height: int) -> Im
     return resized.crop((left, top, left + width, top + height))
 
 
+def letterbox_geometry(width: int, height: int, spec: InputSpec) -> tuple[float, int, int, int, int]:
+    """Where a ``width``×``height`` photo lands inside a letterboxed model input.
+
+    Returns ``(scale, left, top, new_width, new_height)``: a photo pixel (x, y) is at
+    (x * scale + left, y * scale + top) in the model input. Detectors use it to map
+    their boxes back to the photo.
+    """
+    scale = min(spec.width / width, spec.height / height)
+    new_w, new_h = max(1, round(width * scale)), max(1, round(height * scale))
+    return scale, (spec.width - new_w) // 2, (spec.height - new_h) // 2, new_w, new_h
+
+
 def _letterbox(image: Image.Image, spec: InputSpec) -> Image.Image:
-    w, h = image.size
-    scale = min(spec.width / w, spec.height / h)
-    new_w, new_h = max(1, round(w * scale)), max(1, round(h * scale))
+    _, left, top, new_w, new_h = letterbox_geometry(image.width, image.height, spec)
     resized = image.resize((new_w, new_h), Image.Resampling.BILINEAR)
     fill = tuple(int(round(m * 255)) for m in spec.mean) if spec.scale == 255.0 else (0, 0, 0)
     canvas = Image.new("RGB", (spec.width, spec.height), fill)
-    canvas.paste(resized, ((spec.width - new_w) // 2, (spec.height - new_h) // 2))
+    canvas.paste(resized, (left, top))
     return canvas

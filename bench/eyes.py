@@ -1,0 +1,189 @@
+"""Closed-eye detection on a labelled set of face crops: AUC, recall at 2% false alarms, speed.
+
+    python bench/eyes.py --eyes ../shared/data/eyes [--models assets/models] [--json out.json]
+
+The set (``MANIFEST.csv`` with ``label=closed|open`` in ``notes``) is research-only:
+this script evaluates with it and nothing is trained on it. Its two classes come
+from different datasets with different crop sizes and framing, so every crop goes
+through the app's full pipeline (detect → face landmarks → iris model on re-aligned
+64×64 eye crops); the score is the eye openness that pipeline measures, never the
+crop itself. Every crop gets the same neutral border first (``--pad``) because the
+crops are cut tight round the face, and a detector needs to see a face's edges.
+
+Crops where no face (or no face mesh) is found are counted and scored as "open"
+(the app would not flag them), so they count against recall; the AUC is also
+reported on the measured crops alone.
+
+Speed: each model's onnxruntime ``run`` calls are timed; ms per call and per image.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps
+from scipy.stats import rankdata
+from tqdm import tqdm
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from engine import faces  # noqa: E402
+from engine.runtime import RuntimeSettings  # noqa: E402
+
+FALSE_ALARM_RATE = 0.02
+
+
+@dataclass
+class Sample:
+    file: str
+    closed: bool
+    openness: float | None = None
+    how: str = ""
+    error: str = ""
+
+
+class TimedSession:
+    """Wraps an onnxruntime session and adds up the time spent in ``run``."""
+
+    def __init__(self, session):
+        self.session, self.calls, self.seconds = session, 0, 0.0
+
+    def __getattr__(self, name):
+        return getattr(self.session, name)
+
+    def run(self, *args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return self.session.run(*args, **kwargs)
+        finally:
+            self.seconds += time.perf_counter() - start
+            self.calls += 1
+
+
+def read_manifest(eyes_dir: Path) -> list[Sample]:
+    with open(eyes_dir / "MANIFEST.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    return [Sample(file=row["file"], closed="label=closed" in row["notes"]) for row in rows]
+
+
+def measure(analyzer: faces.FaceAnalyzer, path: Path, pad: float) -> tuple[float | None, str]:
+    """Openness of the largest measured face in the crop, and how it was found.
+
+    ``how`` is "detected" (the app's own path), "whole_crop" (the detector found no
+    face, so the crop itself, known to be a face, is handed to the landmark model,
+    which re-aligns it) or "none" (no face mesh either: openness is ``None``).
+    """
+    with Image.open(path) as image:
+        image = ImageOps.exif_transpose(image).convert("RGB")
+    border = round(pad * max(image.size))
+    padded = ImageOps.expand(image, border=border, fill=(128, 128, 128)) if border else image
+    measured = [face for face in analyzer.analyze(padded).faces if face.eyes]
+    if measured:
+        return max(measured, key=lambda face: face.area).openness, "detected"
+    whole = _whole_crop_face(border, image.width, image.height)
+    face = analyzer.measure_eyes(padded, whole)
+    return (face.openness, "whole_crop") if face.eyes else (None, "none")
+
+
+def _whole_crop_face(border: int, width: int, height: int) -> faces.Face:
+    """A face box covering the original crop, eyes assumed level (only their angle is used)."""
+    x0, y0, x1, y1 = border, border, border + width, border + height
+    eye_y = y0 + 0.4 * height
+    keypoints = np.array([[x0 + 0.3 * width, eye_y], [x0 + 0.7 * width, eye_y]] + [[0.0, 0.0]] * 4)
+    return faces.Face(box=(x0, y0, x1, y1), score=0.0, keypoints=keypoints)
+
+
+def roc_auc(scores: np.ndarray, positive: np.ndarray) -> float:
+    """Area under the ROC curve (Mann-Whitney U; ties count half)."""
+    ranks = rankdata(scores)
+    n_pos, n_neg = int(positive.sum()), int((~positive).sum())
+    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def recall_at_false_alarms(scores: np.ndarray, positive: np.ndarray, rate: float) -> tuple[float, float]:
+    """Best recall whose false-alarm rate on negatives is ≤ ``rate``; returns (recall, threshold)."""
+    negatives = np.sort(scores[~positive])[::-1]
+    allowed = int(np.floor(rate * len(negatives)))
+    # Flag scores strictly above the (allowed+1)-th highest negative.
+    threshold = negatives[allowed] if allowed < len(negatives) else -np.inf
+    return float((scores[positive] > threshold).mean()), float(threshold)
+
+
+def evaluate(samples: list[Sample]) -> dict:
+    closed = np.array([s.closed for s in samples])
+    missed = np.array([s.openness is None for s in samples])
+    openness = np.array([np.inf if s.openness is None else s.openness for s in samples])
+    score = -openness  # higher = more closed; undetected crops score lowest ("open")
+    recall, threshold = recall_at_false_alarms(score, closed, FALSE_ALARM_RATE)
+    flagged = openness < faces.EYE_CLOSED_THRESHOLD
+    kept = ~missed
+    whole = np.array([s.how == "whole_crop" for s in samples])
+    return {
+        "n_closed": int(closed.sum()),
+        "n_open": int((~closed).sum()),
+        "no_face_closed": int((missed & closed).sum()),
+        "no_face_open": int((missed & ~closed).sum()),
+        "whole_crop_fallback_closed": int((whole & closed).sum()),
+        "whole_crop_fallback_open": int((whole & ~closed).sum()),
+        "auc_all": roc_auc(score, closed),
+        "auc_measured": roc_auc(score[kept], closed[kept]),
+        "recall_at_2pct_false_alarms": recall,
+        "openness_threshold_at_2pct": -threshold,
+        "shipped_threshold": faces.EYE_CLOSED_THRESHOLD,
+        "recall_at_shipped_threshold": float(flagged[closed].mean()),
+        "false_alarms_at_shipped_threshold": float(flagged[~closed].mean()),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--eyes", type=Path, required=True, help="folder with MANIFEST.csv, closed/, open/")
+    parser.add_argument("--models", type=Path, help="default: the shipped assets/models")
+    parser.add_argument("--pad", type=float, default=0.25, help="border added round each crop, as a fraction of its long side")
+    parser.add_argument("--limit", type=int, default=0, help="evaluate only the first N of each class (0: all)")
+    parser.add_argument("--json", type=Path, help="write the numbers here")
+    parser.add_argument("--threads", type=int, default=1, help="onnxruntime intra-op threads (CPU timing)")
+    args = parser.parse_args(argv)
+
+    samples = read_manifest(args.eyes)
+    if args.limit:
+        samples = [s for s in samples if s.closed][: args.limit] + [s for s in samples if not s.closed][: args.limit]
+    analyzer = faces.FaceAnalyzer(args.models, RuntimeSettings(device="cpu", threads=args.threads))
+    timers = {
+        faces.DETECTOR_MODEL: TimedSession(analyzer.detector_session),
+        faces.LANDMARK_MODEL: TimedSession(analyzer.landmark_session),
+        faces.IRIS_MODEL: TimedSession(analyzer.iris_session),
+    }
+    analyzer.detector_session, analyzer.landmark_session, analyzer.iris_session = timers.values()
+
+    start = time.perf_counter()
+    for sample in tqdm(samples, desc="eyes", unit="crop"):
+        try:
+            sample.openness, sample.how = measure(analyzer, args.eyes / sample.file, args.pad)
+        except OSError as exc:
+            sample.error = str(exc)
+    elapsed = time.perf_counter() - start
+
+    result = evaluate(samples)
+    result["unreadable"] = [s.file for s in samples if s.error]
+    result["pad"] = args.pad
+    result["pipeline_ms_per_image"] = 1000 * elapsed / len(samples)
+    result["model_ms"] = {
+        name: {"calls": t.calls, "ms_per_call": 1000 * t.seconds / max(t.calls, 1), "ms_per_image": 1000 * t.seconds / len(samples)}
+        for name, t in timers.items()
+    }
+    print(json.dumps(result, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

