@@ -1,0 +1,254 @@
+"""Quality cues of one photo: exposure, contrast, colourfulness, noise, and sharpness where it matters.
+
+All cues are measured on an analysis copy whose long side is at most :data:`WORKING_SIDE`
+(so numbers are comparable between cameras), on 8-bit sRGB values. Formulas:
+
+* luma ``Y' = 0.2126 R + 0.7152 G + 0.0722 B`` (Rec. 709 weights on the encoded values).
+* exposure: ``highlights_clipped`` = fraction of pixels with ``Y' >= 250``; ``shadows_clipped``
+  = fraction with ``Y' <= 5``; ``mean_luminance`` = mean ``Y'`` / 255; ``brightness_stops`` =
+  log2 of the mean *linear* luminance (sRGB decoded), usable as the EV of a frame for brackets.
+* contrast: RMS contrast, the standard deviation of ``Y'/255`` (Peli 1990).
+* colourfulness: Hasler & Süsstrunk (2003), ``rg = R - G``, ``yb = (R + G)/2 - B``,
+  ``M = sqrt(sd(rg)^2 + sd(yb)^2) + 0.3 sqrt(mean(rg)^2 + mean(yb)^2)``; 0 for grey,
+  about 33 "moderately", 59 "quite", 82+ "highly" colourful.
+* noise: Immerkær (1996) fast noise variance estimation, ``sigma = sqrt(pi/2) / 6 * mean|Y' * N|``
+  with ``N = [[1,-2,1],[-2,4,-2],[1,-2,1]]``, averaged only over the flattest 90 % of pixels
+  (lowest gradient magnitude), as Tai & Yang (2008) do, so edges and texture are not taken for noise.
+  Reported in 8-bit levels at the analysis size.
+* sharpness: 1 - the Crété-Roffet et al. (2007) blur estimate ("The blur effect: perception and
+  estimation with a new no-reference perceptual blur metric"): blur a region with an 11-pixel box
+  filter along each axis and measure how much of its neighbour-difference energy survives;
+  ``blur = 1 - sum(max(0, |dI| - |dB|)) / sum(|dI|)``, max over both axes. It is contrast-
+  independent, 0 for crisp and 1 for flat regions; sharpness = 1 - blur.
+
+Where sharpness is measured (the fix for false blur rejects of shallow depth of field):
+eyes when eye boxes are given, else faces, else the *salient subject*: the image is cut into
+tiles, each tile's detail (mean absolute gradient) is weighted by a centre prior, and the top
+:data:`SUBJECT_FRACTION` of tiles form the subject; the rest are background. A photo is
+``blurry`` only when its subject is soft; a soft background next to a sharp subject is bokeh,
+not a fault. With faces, a face clearly softer than the sharpest background means focus missed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+from PIL import Image
+
+WORKING_SIDE = 1024
+HIGHLIGHT_LEVEL = 250
+SHADOW_LEVEL = 5
+#: Subject sharpness below this is soft (calibrated on skimage photos: Gaussian blur sigma >~ 1.5 px).
+SHARP_ENOUGH = 0.45
+#: A face this much softer than the sharpest background region means the focus missed it.
+MISSED_FOCUS_MARGIN = 0.2
+SUBJECT_FRACTION = 0.15
+_TILES_ACROSS = 12
+_BOX = 11
+_CENTRE_SIGMA = 0.3
+_FLAT_FRACTION = 0.9
+#: Mean |neighbour difference| (8-bit levels) a tile needs before its blur is trusted.
+_DETAIL_FLOOR = 2.0
+
+_ENCODED = np.arange(256) / 255.0
+_SRGB_TO_LINEAR = np.where(_ENCODED <= 0.04045, _ENCODED / 12.92, ((_ENCODED + 0.055) / 1.055) ** 2.4).astype(np.float32)
+
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in pixels of the image given
+
+
+@dataclass(frozen=True)
+class CueReport:
+    cues: dict[str, float]
+    blurry: bool
+    blur_reason: str
+    #: Where sharpness was measured: "eyes", "faces" or "salient tiles".
+    sharpness_region: str = "salient tiles"
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, object]:
+        return {**self.cues, "blurry": self.blurry, "blur_reason": self.blur_reason,
+                "sharpness_region": self.sharpness_region}
+
+
+def measure_cues(image: Image.Image, faces: Sequence[Box] = (), eyes: Sequence[Box] = ()) -> CueReport:
+    """All cues for one decoded photo; boxes are in the pixel coordinates of ``image``."""
+    rgb, scale = _working_copy(image)
+    pixels = np.asarray(rgb)
+    luma = luma_of(pixels.astype(np.float32))
+    cues = {**exposure(pixels, luma), "contrast_rms": contrast_rms(luma),
+            "colourfulness": colourfulness(pixels), "noise_sigma": noise_sigma(luma)}
+    sharp = sharpness(luma, [_scaled(b, scale) for b in faces], [_scaled(b, scale) for b in eyes])
+    cues.update(subject_sharpness=sharp.subject, background_sharpness=sharp.background,
+                sharpest_elsewhere=sharp.sharpest_elsewhere)
+    blurry, reason = judge_blur(sharp)
+    return CueReport(cues, blurry, reason, sharp.region)
+
+
+def luma_of(pixels: np.ndarray) -> np.ndarray:
+    return pixels[..., 0] * 0.2126 + pixels[..., 1] * 0.7152 + pixels[..., 2] * 0.0722
+
+
+def exposure(pixels: np.ndarray, luma: np.ndarray) -> dict[str, float]:
+    """Exposure cues of 8-bit RGB ``pixels`` and their ``luma``."""
+    mean_linear = float(luma_of(_SRGB_TO_LINEAR[pixels]).mean())
+    return {
+        "mean_luminance": float(luma.mean() / 255.0),
+        "highlights_clipped": float((luma >= HIGHLIGHT_LEVEL).mean()),
+        "shadows_clipped": float((luma <= SHADOW_LEVEL).mean()),
+        "brightness_stops": math.log2(max(mean_linear, 1e-6)),
+    }
+
+
+def contrast_rms(luma: np.ndarray) -> float:
+    return float((luma / 255.0).std())
+
+
+def colourfulness(pixels: np.ndarray) -> float:
+    r, g, b = (pixels[..., c].astype(np.float32) for c in range(3))
+    rg, yb = r - g, 0.5 * (r + g) - b
+    return float(math.hypot(rg.std(), yb.std()) + 0.3 * math.hypot(rg.mean(), yb.mean()))
+
+
+def noise_sigma(luma: np.ndarray) -> float:
+    """Immerkær's estimate over the flattest pixels (see the module docstring)."""
+    if min(luma.shape) < 3:
+        return 0.0
+    core = luma[1:-1, 1:-1]
+    residual = (4 * core - 2 * (luma[:-2, 1:-1] + luma[2:, 1:-1] + luma[1:-1, :-2] + luma[1:-1, 2:])
+                + luma[:-2, :-2] + luma[:-2, 2:] + luma[2:, :-2] + luma[2:, 2:])
+    gradient = np.abs(luma[2:, 1:-1] - luma[:-2, 1:-1]) + np.abs(luma[1:-1, 2:] - luma[1:-1, :-2])
+    flat = gradient <= np.quantile(gradient, _FLAT_FRACTION)
+    return float(math.sqrt(math.pi / 2) / 6 * np.abs(residual[flat]).mean())
+
+
+@dataclass(frozen=True)
+class Sharpness:
+    subject: float
+    background: float
+    sharpest_elsewhere: float
+    region: str
+
+
+def sharpness(luma: np.ndarray, faces: Sequence[Box] = (), eyes: Sequence[Box] = ()) -> Sharpness:
+    """Subject and background sharpness (0..1, larger = crisper)."""
+    energy = _difference_energy(luma)
+    tiles = _tile_sums(energy, _tile_side(luma.shape))
+    boxes, region = (eyes, "eyes") if eyes else (faces, "faces") if faces else ((), "salient tiles")
+    if boxes:
+        subject = 1.0 - _pooled_blur(_box_sums(energy, boxes))
+        inside = _tiles_touching(tiles.shape[:2], _tile_side(luma.shape), boxes)
+    else:
+        inside = _salient_tiles(tiles)
+        subject = 1.0 - _pooled_blur(tiles[inside].sum(axis=0))
+    outside = tiles[~inside]
+    background = 1.0 - _pooled_blur(outside.sum(axis=0)) if len(outside) else subject
+    side = _tile_side(luma.shape)
+    sharpest = max((1.0 - _pooled_blur(t) for t in outside if _has_detail(t, side)), default=background)
+    return Sharpness(subject, background, sharpest, region)
+
+
+def judge_blur(sharp: Sharpness) -> tuple[bool, str]:
+    """The blurry verdict and a short reason a photographer can check."""
+    what = {"eyes": "eyes", "faces": "face", "salient tiles": "subject"}[sharp.region]
+    if sharp.subject < SHARP_ENOUGH:
+        if sharp.sharpest_elsewhere >= SHARP_ENOUGH and sharp.region != "salient tiles":
+            return True, f"{what} soft while the background is sharp: focus missed"
+        if sharp.background < SHARP_ENOUGH:
+            return True, "whole frame soft: camera shake, motion blur or missed focus"
+        return True, f"{what} soft"
+    if sharp.region != "salient tiles" and sharp.sharpest_elsewhere - sharp.subject >= MISSED_FOCUS_MARGIN:
+        return True, f"{what} clearly softer than the background: focus missed"
+    if sharp.background < SHARP_ENOUGH:
+        return False, f"{what} sharp, background soft (shallow depth of field)"
+    return False, f"{what} sharp"
+
+
+def _working_copy(image: Image.Image) -> tuple[Image.Image, float]:
+    rgb = image.convert("RGB")
+    scale = min(1.0, WORKING_SIDE / max(rgb.size))
+    if scale < 1.0:
+        size = (max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale)))
+        rgb = rgb.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
+    return rgb, scale
+
+
+def _scaled(box: Box, scale: float) -> Box:
+    return (box[0] * scale, box[1] * scale, box[2] * scale, box[3] * scale)
+
+
+def _difference_energy(luma: np.ndarray) -> np.ndarray:
+    """Per pixel, for each axis: |dI| and the part of it the box blur removes, stacked (H, W, 4)."""
+    out = np.zeros((*luma.shape, 4), dtype=np.float32)
+    for axis in (0, 1):
+        d_sharp = np.abs(np.diff(luma, axis=axis))
+        d_blur = np.abs(np.diff(_box_filter(luma, _BOX, axis), axis=axis))
+        lost = np.maximum(0.0, d_sharp - d_blur)
+        target = (slice(0, -1), slice(None)) if axis == 0 else (slice(None), slice(0, -1))
+        out[target + (2 * axis,)] = d_sharp
+        out[target + (2 * axis + 1,)] = lost
+    return out
+
+
+def _box_filter(values: np.ndarray, size: int, axis: int) -> np.ndarray:
+    """Moving average along one axis (reflected edges), by a cumulative sum."""
+    lines = np.moveaxis(values, axis, 0)
+    half = size // 2
+    padded = np.concatenate([lines[half:0:-1], lines, lines[-2:-half - 2:-1]])
+    summed = np.cumsum(padded, axis=0, dtype=np.float32)
+    summed = np.concatenate([np.zeros_like(summed[:1]), summed])
+    return np.moveaxis((summed[size:] - summed[:-size]) / size, 0, axis)
+
+
+def _pooled_blur(sums: np.ndarray) -> float:
+    """Crété-Roffet blur from summed energies [dI_y, lost_y, dI_x, lost_x]; 1.0 for a flat region."""
+    blurs = [1.0 - sums[2 * a + 1] / sums[2 * a] if sums[2 * a] > 1e-9 else 1.0 for a in (0, 1)]
+    return float(max(blurs))
+
+
+def _tile_side(shape: tuple[int, ...]) -> int:
+    return max(8, max(shape) // _TILES_ACROSS)
+
+
+def _tile_sums(energy: np.ndarray, side: int) -> np.ndarray:
+    rows, cols = max(1, energy.shape[0] // side), max(1, energy.shape[1] // side)
+    cropped = energy[: rows * side, : cols * side]
+    return cropped.reshape(rows, side, cols, side, 4).sum(axis=(1, 3))
+
+
+def _salient_tiles(tiles: np.ndarray) -> np.ndarray:
+    """Highest-detail tiles, favouring the centre: the cheap saliency behind subject sharpness."""
+    rows, cols = tiles.shape[:2]
+    detail = tiles[..., 0] + tiles[..., 2]
+    y = (np.arange(rows)[:, None] + 0.5) / rows - 0.5
+    x = (np.arange(cols)[None, :] + 0.5) / cols - 0.5
+    centre = 0.5 + 0.5 * np.exp(-(x**2 + y**2) / (2 * _CENTRE_SIGMA**2))
+    weight = detail * centre
+    count = max(2, round(SUBJECT_FRACTION * rows * cols))
+    cutoff = np.sort(weight.ravel())[::-1][min(count, weight.size) - 1]
+    return weight >= cutoff
+
+
+def _box_sums(energy: np.ndarray, boxes: Sequence[Box]) -> np.ndarray:
+    total = np.zeros(4)
+    h, w = energy.shape[:2]
+    for x0, y0, x1, y1 in boxes:
+        left, right = int(max(0, math.floor(x0))), int(min(w, math.ceil(x1)))
+        top, bottom = int(max(0, math.floor(y0))), int(min(h, math.ceil(y1)))
+        if right > left and bottom > top:
+            total += energy[top:bottom, left:right].sum(axis=(0, 1))
+    return total
+
+
+def _tiles_touching(grid: tuple[int, int], side: int, boxes: Sequence[Box]) -> np.ndarray:
+    mask = np.zeros(grid, dtype=bool)
+    for x0, y0, x1, y1 in boxes:
+        mask[int(y0 // side): int(math.ceil(y1 / side)), int(x0 // side): int(math.ceil(x1 / side))] = True
+    return mask
+
+
+def _has_detail(tile: np.ndarray, side: int) -> bool:
+    """Enough edge energy for its blur estimate to mean something (not a flat sky or bokeh)."""
+    return (tile[0] + tile[2]) / (2 * side * side) >= _DETAIL_FLOOR
