@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from engine.catalog import Catalog, CatalogNotFound, catalog_path
+from engine.catalog import Catalog, CatalogNotFound, PhotoRecord, catalog_path
 
 PICK, UNFLAGGED, REJECT = 1, 0, -1
 
@@ -151,6 +151,14 @@ def find_catalog_for(path: Path) -> Catalog:
         if catalog_path(folder).exists():
             return Catalog.open(folder, create=False)
     raise CatalogNotFound(f"no photocull library contains {path}; scan a folder that holds it first")
+
+
+def photos_under(catalog: Catalog, folder: Path) -> list[PhotoRecord]:
+    """The catalog's photos inside ``folder`` (the library root or one of its sub-folders)."""
+    relative = catalog.relpath(Path(folder).expanduser().resolve())
+    if relative in ("", "."):
+        return catalog.photos()
+    return [p for p in catalog.photos() if p.folder == relative or p.folder.startswith(relative + "/")]
 
 
 def _replay(catalog: Catalog, pick_batch: str, column: str, order: str) -> list[int]:

@@ -44,6 +44,11 @@ COMMAND_MODULES: list[str] = [
     "scan",
     "listing",
     "errors",
+    "decide",
+    "sidecars",
+    "export",
+    "trash",
+    "undo_trash",
 ]
 
 
