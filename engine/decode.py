@@ -73,6 +73,12 @@ _TRANSPOSE_FOR_ORIENTATION = {
     7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_90,
 }
+# Pillow frees image memory back to the OS after each image by default, so every
+# decode in the main thread pays fresh page faults (TOOLCHAIN §6: full 24 MP decode
+# 164 -> 110 ms, 1/8 draft decode about 20% faster, with 16 cached blocks). Honour a
+# user's own PILLOW_BLOCKS_MAX, which Pillow reads itself.
+if "PILLOW_BLOCKS_MAX" not in os.environ:
+    Image.core.set_blocks_max(16)
 _SRGB_PROFILE = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 _ICC_SPACE_TO_MODE = {"RGB": "RGB", "GRAY": "L", "CMYK": "CMYK"}
 
@@ -208,7 +214,7 @@ def render(image: Image.Image, max_side: int | None = None, *, default_orientati
     image.load()
     pending = image.getexif().get(ORIENTATION_TAG, default_orientation)
     icc = image.info.get("icc_profile")
-    pixels = _shrink(_to_managed_mode(image), max_side)
+    pixels = shrink(_to_managed_mode(image), max_side)
     pixels = _to_srgb(pixels, icc)
     transpose = _TRANSPOSE_FOR_ORIENTATION.get(pending)
     return pixels.transpose(transpose) if transpose is not None else pixels
@@ -223,13 +229,17 @@ def _draft_request(size: tuple[int, int], max_side: int) -> tuple[int, int]:
     return max(1, int(width * scale)), max(1, int(height * scale))
 
 
-def _shrink(image: Image.Image, max_side: int | None) -> Image.Image:
+def shrink(image: Image.Image, max_side: int | None) -> Image.Image:
+    """Long side <= ``max_side`` (never enlarged), fast box reduce then Lanczos."""
     width, height = image.size
     if max_side is None or max(width, height) <= max_side:
         return image
     scale = max_side / max(width, height)
-    target = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return image.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    target = (max(1, int(width * scale + 0.5)), max(1, int(height * scale + 0.5)))  # half up, not to even
+    # reducing_gap=1.0: a box reduce by the integer part of the scale first (e.g. a
+    # 1/8-draft 750 px -> 375 px), then Lanczos for the rest. 3-4x cheaper than Lanczos
+    # alone at thumbnail ratios, and the box filter is itself an anti-aliasing filter.
+    return image.resize(target, Image.Resampling.LANCZOS, reducing_gap=1.0)
 
 
 def _to_managed_mode(image: Image.Image) -> Image.Image:

@@ -27,7 +27,7 @@ from pathlib import Path
 from PIL import Image
 
 from engine import paths
-from engine.decode import open_image, open_source
+from engine.decode import open_image, open_source, shrink
 from engine.metadata import PhotoMetadata, metadata_of
 
 GRID_SIZE = 256
@@ -75,10 +75,7 @@ class ThumbnailCache:
         """Store ``image`` (shrunk to ``size`` if larger) atomically and return its path."""
         target = self.path_for(ident, size)
         target.parent.mkdir(parents=True, exist_ok=True)
-        picture = image if image.mode == "RGB" else image.convert("RGB")
-        if max(picture.size) > size:
-            picture = picture.copy()
-            picture.thumbnail((size, size), Image.Resampling.LANCZOS)
+        picture = shrink(image if image.mode == "RGB" else image.convert("RGB"), size)
         handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".jpg")
         try:
             with os.fdopen(handle, "wb") as temp_file:
