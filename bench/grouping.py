@@ -4,8 +4,8 @@
 
 The folder holds JPEG frames and ``groups.csv`` (file, group_id). Capture times come from
 EXIF when present; without them grouping runs on looks alone, and the report says so.
-Looks: pHash plus the installed embedding model when the registry has one (task
-``embedding``), else :mod:`engine.descriptor`.
+Looks: pHash plus :mod:`engine.descriptor`, or with ``--model`` the registry's installed
+embedding model (task ``embedding``); ``--cosine STRICT LOOSE`` calibrates its thresholds.
 """
 
 from __future__ import annotations
@@ -17,17 +17,22 @@ import time
 from collections import Counter
 from math import comb
 from pathlib import Path
-from typing import Hashable, Sequence
+from typing import Callable, Hashable, Sequence
 
 import numpy as np
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine.bursts import DESCRIPTOR_SCALE, GroupingSettings, PhotoRecord, capture_seconds, group_bursts  # noqa: E402
+from engine.bursts import (  # noqa: E402
+    DESCRIPTOR_SCALE, GroupingSettings, PhotoRecord, SimilarityScale, capture_seconds, group_bursts,
+)
 from engine.descriptor import describe  # noqa: E402
 from engine.metadata import read_metadata  # noqa: E402
+from engine.models import discover  # noqa: E402
 from engine.phash import phash  # noqa: E402
+from engine.preprocess import preprocess  # noqa: E402
+from engine.runtime import create_session  # noqa: E402
 
 ANALYSIS_SIDE = 512
 
@@ -51,7 +56,22 @@ def pairwise_precision_recall(truth: Sequence[Hashable], predicted: Sequence[Has
     return (together / pred_pairs if pred_pairs else 1.0), (together / truth_pairs if truth_pairs else 1.0)
 
 
-def load_records(folder: Path, files: list[str]) -> tuple[list[PhotoRecord], int]:
+def embedder(use_model: bool) -> tuple[Callable[[Image.Image], np.ndarray], str]:
+    """The registry's embedding model when asked for and installed, else engine.descriptor."""
+    model = discover().for_task("embedding") if use_model else None
+    if model is None:
+        note = " (no embedding model is installed)" if use_model else ""
+        return describe, f"engine.descriptor{note}"
+    session = create_session(model.onnx_path)
+
+    def embed(image: Image.Image) -> np.ndarray:
+        (vector,) = session.run(preprocess(image, model.manifest.input)[None])[0]
+        return vector / max(float(np.linalg.norm(vector)), 1e-12)
+
+    return embed, f"{model.name} on {session.device_label}"
+
+
+def load_records(folder: Path, files: list[str], embed: Callable[[Image.Image], np.ndarray]) -> tuple[list[PhotoRecord], int]:
     """One record per frame; returns them and how many had an EXIF capture time."""
     records, timed = [], 0
     for name in files:
@@ -62,12 +82,12 @@ def load_records(folder: Path, files: list[str]) -> tuple[list[PhotoRecord], int
         with Image.open(path) as image:
             image.draft("RGB", (ANALYSIS_SIDE, ANALYSIS_SIDE))
             rgb = image.convert("RGB")
-        records.append(PhotoRecord(key=name, capture_time=seconds, phash=phash(rgb), embedding=describe(rgb)))
+        records.append(PhotoRecord(key=name, capture_time=seconds, phash=phash(rgb), embedding=embed(rgb)))
     return records, timed
 
 
-def evaluate(records: list[PhotoRecord], truth: dict[str, str], sensitivity: float) -> tuple[float, float, float, int]:
-    groups = group_bursts(records, GroupingSettings(sensitivity=sensitivity, scale=DESCRIPTOR_SCALE))
+def evaluate(records: list[PhotoRecord], truth: dict[str, str], settings: GroupingSettings) -> tuple[float, float, float, int]:
+    groups = group_bursts(records, settings)
     predicted = {key: n for n, group in enumerate(groups) for key in group.members}
     keys = sorted(truth)
     ari = adjusted_rand_index([truth[k] for k in keys], [predicted[k] for k in keys])
@@ -80,29 +100,55 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bursts", type=Path, required=True, help="folder with frames and groups.csv")
     parser.add_argument("--sensitivity", type=float, default=GroupingSettings().sensitivity)
     parser.add_argument("--sweep", action="store_true", help="also report sensitivities 0, 0.1, ..., 1")
+    parser.add_argument("--scaling", action="store_true", help="also time grouping of large synthetic timed libraries")
+    parser.add_argument("--model", action="store_true",
+                        help="use the installed embedding model (task 'embedding') instead of engine.descriptor")
+    parser.add_argument("--cosine", type=float, nargs=2, metavar=("STRICT", "LOOSE"),
+                        help="cosine thresholds at sensitivity 0 and 1 (to calibrate a new embedding)")
     args = parser.parse_args(argv)
+    scale = SimilarityScale("custom", *args.cosine, rapid_bonus=0.05) if args.cosine else DESCRIPTOR_SCALE
+    embed, looks = embedder(args.model)
 
     with open(args.bursts / "groups.csv", newline="", encoding="utf-8") as handle:
         truth = {row["file"]: row["group_id"] for row in csv.DictReader(handle)}
     started = time.perf_counter()
-    records, timed = load_records(args.bursts, sorted(truth))
+    records, timed = load_records(args.bursts, sorted(truth), embed)
     features_s = time.perf_counter() - started
     print(f"{len(records)} frames, {len(set(truth.values()))} true groups, features {features_s:.1f} s "
-          f"({features_s / len(records) * 1000:.0f} ms/frame, pHash + descriptor at {ANALYSIS_SIDE} px)")
+          f"({features_s / len(records) * 1000:.0f} ms/frame at {ANALYSIS_SIDE} px)")
     if timed == 0:
         print("No EXIF capture times: grouping relies on visual similarity alone (all pairs compared).")
     else:
         print(f"{timed}/{len(records)} frames have EXIF capture times.")
-    print("looks: pHash first pass + engine.descriptor cosine (no embedding model used)")
+    print(f"looks: pHash first pass + cosine of {looks} embeddings; thresholds {scale}")
 
     sensitivities = [args.sensitivity] + ([round(0.1 * i, 1) for i in range(11)] if args.sweep else [])
     print(f"{'sensitivity':>11} {'ARI':>6} {'precision':>9} {'recall':>6} {'groups':>6}")
     for s in sensitivities:
         started = time.perf_counter()
-        ari, precision, recall, n_groups = evaluate(records, truth, s)
+        ari, precision, recall, n_groups = evaluate(records, truth, GroupingSettings(sensitivity=s, scale=scale))
         print(f"{s:>11.2f} {ari:>6.3f} {precision:>9.3f} {recall:>6.3f} {n_groups:>6}  "
               f"({(time.perf_counter() - started) * 1000:.0f} ms)")
+    if args.scaling:
+        report_scaling()
     return 0
+
+
+def report_scaling(sizes: tuple[int, ...] = (5_000, 50_000)) -> None:
+    """Grouping time for synthetic timed libraries (one frame every 2 s, unrelated looks): ~linear in n."""
+    rng = np.random.default_rng(0)
+    timings = []
+    for n in sizes:
+        vectors = rng.normal(size=(n, 64)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        records = [PhotoRecord(i, capture_time=2.0 * i, phash=int(rng.integers(0, 2**63)), embedding=vectors[i])
+                   for i in range(n)]
+        started = time.perf_counter()
+        group_bursts(records)
+        timings.append(time.perf_counter() - started)
+        print(f"scaling: {n:>7} timed photos grouped in {timings[-1]:.2f} s")
+    growth, size_ratio = timings[-1] / timings[0], sizes[-1] / sizes[0]
+    print(f"scaling: time grew {growth:.1f}x for {size_ratio:.0f}x photos (all-pairs would be {size_ratio**2:.0f}x)")
 
 
 if __name__ == "__main__":

@@ -151,7 +151,7 @@ def _unique_by_key(records: Sequence[PhotoRecord]) -> list[PhotoRecord]:
 
 def _link_timed(photos: list[PhotoRecord], order: list[int], settings: GroupingSettings, links: "_UnionFind") -> None:
     for pos, i in enumerate(order):
-        for j in order[pos + 1:]:
+        for j in (order[k] for k in range(pos + 1, len(order))):
             gap = photos[j].capture_time - photos[i].capture_time  # type: ignore[operator]
             if gap > settings.window_s:
                 break

@@ -118,3 +118,10 @@ def test_default_folders_are_the_repo_assets_and_the_user_models_dir(monkeypatch
     assert [(m.name, m.origin) for m in registry.models] == [("mine", "user")]
     monkeypatch.setattr(sys, "_MEIPASS", "/bundle", raising=False)
     assert shipped_models_dir() == Path("/bundle/assets/models")
+
+
+def test_every_shipped_model_passes_its_own_contract(tmp_path):
+    """The models in assets/models (faces, eyes, later the rankers) must never be refused."""
+    registry = discover(user_dir=tmp_path)
+    assert registry.refused == ()
+    assert {m.origin for m in registry.models} <= {"shipped"}
