@@ -5,7 +5,8 @@ were taken close together in time if capture times are known:
 
 * photos with a capture time are sorted by it and each is compared with the following
   ones inside a time window (O(n log n + n*w)); photos without one (no EXIF: mtime is not
-  a capture time, copies share one) are compared all-pairs by looks alone, vectorised;
+  a capture time, copies share one) are compared all-pairs among themselves by looks
+  alone, vectorised in blocks (O(n^2) but numpy-fast); timed and untimed never link;
 * looks: a perceptual-hash Hamming distance small enough links at once (fast first pass);
   otherwise the cosine similarity of the embeddings decides (a learned embedding, or
   :mod:`engine.descriptor` when no model is installed, each with its own

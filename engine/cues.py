@@ -32,7 +32,7 @@ not a fault. With faces, a face clearly softer than the sharpest background mean
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
@@ -66,7 +66,6 @@ class CueReport:
     blur_reason: str
     #: Where sharpness was measured: "eyes", "faces" or "salient tiles".
     sharpness_region: str = "salient tiles"
-    extra: dict[str, object] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
         return {**self.cues, "blurry": self.blurry, "blur_reason": self.blur_reason,
