@@ -3,7 +3,7 @@
 Rules (documented for users in the CLI help and the README):
 
 * Supported files are those :func:`engine.formats.kind_of` recognises
-  (rasters and camera RAW), by extension.
+  (rasters and camera RAW), by extension (case-insensitive).
 * Skipped folders: every hidden folder (name starting with ``.``: ``.git``,
   ``.Trash-1000``, ``.thumbnails``, ``.cache`` …), NAS/OS system folders
   (``@eaDir``, ``#recycle``, ``#snapshot``, ``$RECYCLE.BIN``,
@@ -30,11 +30,18 @@ import os
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from stat import S_ISREG
 from typing import Literal
 
-from engine.formats import kind_of
+from engine.formats import RASTER_EXTENSIONS, RAW_EXTENSIONS
+
+# engine.formats.kind_of as a table: the same extension sets, without building
+# a Path per directory entry.
+_KIND_BY_EXTENSION: dict[str, Literal["raster", "raw"]] = {
+    **dict.fromkeys(RAW_EXTENSIONS, "raw"),
+    **dict.fromkeys(RASTER_EXTENSIONS, "raster"),
+}
 
 SYSTEM_FOLDER_NAMES = frozenset(
     {
@@ -49,28 +56,22 @@ SYSTEM_FOLDER_NAMES = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FoundFile:
-    """A supported file: its root-relative ``/`` path and what a rescan compares."""
+    """A supported file: its root-relative ``/`` path and what a rescan compares.
+
+    ``folder`` ('' for the library root), ``stem`` and ``ext`` (lower case, with
+    the dot) are split once here with string operations: rescans handle tens of
+    thousands of these, and pathlib objects would dominate their cost.
+    """
 
     path: str
     size: int
     mtime_ns: int
     kind: Literal["raster", "raw"]
-
-    @property
-    def folder(self) -> str:
-        """Root-relative folder, '' for the library root."""
-        parent = PurePosixPath(self.path).parent.as_posix()
-        return "" if parent == "." else parent
-
-    @property
-    def stem(self) -> str:
-        return PurePosixPath(self.path).stem
-
-    @property
-    def ext(self) -> str:
-        return PurePosixPath(self.path).suffix.lower()
+    folder: str
+    stem: str
+    ext: str
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,8 @@ def _visit(
                 visited.add(key)
                 subfolders.append((entry.path, rel))
             return
-        kind = kind_of(Path(entry.name))
+        stem, ext = os.path.splitext(entry.name)
+        kind = _KIND_BY_EXTENSION.get(ext.lower())
         if kind is None:
             return
         stat = entry.stat()  # follows links: a dangling one raises and is reported
@@ -157,7 +159,8 @@ def _visit(
         return
     if not S_ISREG(stat.st_mode):
         return
-    result.files.append(FoundFile(rel, stat.st_size, stat.st_mtime_ns, kind))
+    folder = rel[: -len(entry.name) - 1] if "/" in rel else ""
+    result.files.append(FoundFile(rel, stat.st_size, stat.st_mtime_ns, kind, folder, stem, ext.lower()))
 
 
 def _dir_key(path: Path) -> tuple[int, int]:

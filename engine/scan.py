@@ -39,7 +39,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from engine import paths
 from engine.catalog import Catalog, PhotoRecord, file_preference
@@ -259,7 +259,7 @@ def group_files(files: list[FoundFile]) -> dict[GroupKey, list[FoundFile]]:
         members.sort(key=_preference)
         rasters = [item for item in members if item.kind == "raster"]
         for extra in rasters[1:]:
-            groups.setdefault((folder, PurePosixPath(extra.path).name), []).append(extra)
+            groups.setdefault((folder, extra.path.rpartition("/")[2]), []).append(extra)
         groups.setdefault((folder, stem), []).extend(item for item in members if item not in rasters[1:])
     for members in groups.values():
         members.sort(key=_preference)
@@ -472,4 +472,4 @@ def _preference(item: FoundFile) -> tuple[int, int, str]:
 
 
 def _is_below(path: str, folders: list[str]) -> bool:
-    return any(folder in ("", path) or path.startswith(folder + "/") for folder in folders)
+    return bool(folders) and any(folder in ("", path) or path.startswith(folder + "/") for folder in folders)

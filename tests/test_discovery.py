@@ -76,3 +76,14 @@ def test_unlistable_folder_is_a_problem_not_an_exception(tmp_path: Path, monkeyp
     assert [f.path for f in found.files] == ["open/p.jpg"]
     assert found.unreadable_folders == ["locked"]
     assert found.problems[0].reason == "permission_denied"
+
+
+def test_every_supported_extension_gets_the_kind_formats_gives_it(tmp_path: Path):
+    from engine.formats import RASTER_EXTENSIONS, RAW_EXTENSIONS, kind_of
+
+    names = [f"p{i}{ext.upper() if i % 2 else ext}" for i, ext in enumerate(sorted(RASTER_EXTENSIONS | RAW_EXTENSIONS))]
+    for name in names:
+        touch(tmp_path / name)
+    found = discover(tmp_path).files
+    assert len(found) == len(names)
+    assert all(f.kind == kind_of(Path(f.path)) for f in found)
