@@ -308,7 +308,7 @@ class Packet:
         found = []
         for index in self.descriptions:
             description = self.elements[index]
-            found += [_Occurrence(index, attr=a) for a in description.attrs if self._resolve(description, a.qname, True) == prop]
+            found += [_Occurrence(index, attr=a) for a in description.attrs if _attr_name(description, a.qname) == prop]
             found += [_Occurrence(index, element=c) for c in description.children if self.elements[c].name == prop]
         return sorted(found, key=lambda o: o.attr.start if o.attr else self.elements[o.element].start)
 
@@ -331,12 +331,14 @@ class Packet:
                 found[prop] = self.value(occurrences[0])
         return found
 
-    @staticmethod
-    def _resolve(element: _Element, qname: str, is_attr: bool) -> tuple[str | None, str]:
-        prefix, _, local = qname.rpartition(":")
-        if not prefix and is_attr:
-            return (None, local)   # unprefixed attributes have no namespace
-        return (element.scope.get(prefix), local)
+
+
+def _attr_name(element: _Element, qname: str) -> tuple[str | None, str]:
+    """(namespace URI, local name) of an attribute of ``element``."""
+    prefix, _, local = qname.rpartition(":")
+    if not prefix:
+        return (None, local)   # unprefixed attributes have no namespace
+    return (element.scope.get(prefix), local)
 
 
 def parse(data: bytes) -> Packet:
@@ -477,7 +479,7 @@ def _target_description(packet: Packet, prop: Prop) -> int:
     for namespace in (prop.ns, NS_XMP):
         for index in packet.descriptions:
             description = packet.elements[index]
-            names = [packet._resolve(description, a.qname, True) for a in description.attrs]
+            names = [_attr_name(description, a.qname) for a in description.attrs]
             names += [packet.elements[c].name for c in description.children]
             if any(ns == namespace for ns, _ in names):
                 return index
