@@ -85,8 +85,85 @@ _SCHEMA_V1 = (
         restored_at REAL)""",
 )
 
+# Version 2: analysis results (engine.analysis writes them; its storage module documents
+# every column). Boxes are fractions of the displayed photo, so any rendering size can draw them.
+_SCHEMA_V2 = (
+    """CREATE TABLE model_sets(
+        signature TEXT PRIMARY KEY,
+        models TEXT NOT NULL,
+        created_at REAL NOT NULL)""",
+    """CREATE TABLE photo_analysis(
+        photo_id INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+        model_set TEXT NOT NULL,
+        file_path TEXT NOT NULL,
+        file_size INTEGER NOT NULL,
+        file_mtime_ns INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        error_reason TEXT,
+        error_message TEXT,
+        sort_score REAL,
+        sort_task TEXT,
+        phash INTEGER,
+        ev REAL,
+        face_count INTEGER,
+        eyes_closed INTEGER,
+        eyes_closed_confidence REAL,
+        provider TEXT,
+        analysed_at REAL NOT NULL)""",
+    """CREATE INDEX photo_analysis_sort ON photo_analysis(sort_score)""",
+    """CREATE TABLE photo_scores(
+        photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+        task TEXT NOT NULL,
+        model TEXT NOT NULL,
+        model_sha256 TEXT NOT NULL,
+        score REAL,
+        raw TEXT NOT NULL,
+        PRIMARY KEY(photo_id, task))""",
+    """CREATE TABLE photo_embeddings(
+        photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+        model TEXT NOT NULL,
+        model_sha256 TEXT NOT NULL,
+        dim INTEGER NOT NULL,
+        vector BLOB NOT NULL,
+        PRIMARY KEY(photo_id, model))""",
+    """CREATE TABLE photo_cues(
+        photo_id INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+        cues TEXT NOT NULL,
+        blurry INTEGER NOT NULL,
+        blur_reason TEXT NOT NULL,
+        sharpness_region TEXT NOT NULL,
+        subject_sharpness REAL)""",
+    """CREATE TABLE faces(
+        photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        x0 REAL NOT NULL, y0 REAL NOT NULL, x1 REAL NOT NULL, y1 REAL NOT NULL,
+        score REAL NOT NULL,
+        prominent INTEGER NOT NULL,
+        right_eye_openness REAL,
+        left_eye_openness REAL,
+        eyes_closed INTEGER,
+        closed_probability REAL,
+        PRIMARY KEY(photo_id, idx))""",
+    """CREATE TABLE bursts(
+        photo_id INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+        group_id INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        rank INTEGER NOT NULL,
+        is_best INTEGER NOT NULL,
+        score REAL NOT NULL,
+        reasons TEXT NOT NULL)""",
+    """CREATE INDEX bursts_group ON bursts(group_id)""",
+    """CREATE TABLE pair_scores(
+        model_sha256 TEXT NOT NULL,
+        first_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+        second_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+        probability REAL NOT NULL,
+        PRIMARY KEY(model_sha256, first_id, second_id))""",
+)
+
 #: Ordered schema migrations; entry ``i`` upgrades version ``i`` to ``i + 1``.
-MIGRATIONS: list[tuple[str, ...]] = [_SCHEMA_V1]
+MIGRATIONS: list[tuple[str, ...]] = [_SCHEMA_V1, _SCHEMA_V2]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -97,6 +174,10 @@ SORT_ORDERS: dict[str, str] = {
     "name": "p.stem, p.folder",
     "size": "pf.size DESC, p.folder, p.stem",
     "folder": "p.folder, p.capture_time IS NULL, p.capture_time, p.stem",
+    # Best first by the stored sort score (engine.analysis); unanalysed photos last, by time.
+    "score": "(SELECT a.sort_score FROM photo_analysis a WHERE a.photo_id = p.id) IS NULL, "
+    "(SELECT a.sort_score FROM photo_analysis a WHERE a.photo_id = p.id) DESC, "
+    "p.capture_time IS NULL, p.capture_time, p.folder, p.stem",
 }
 
 #: Which file of a photo is shown: rasters before RAW (cheap to decode, and the
