@@ -58,7 +58,8 @@ def _headless_backbone(name: str) -> tuple[nn.Module, int, frozenset[str]]:
         model = timm.create_model(name.removeprefix(TIMM_PREFIX), pretrained=False)
         classifier_keys = frozenset(k for k in model.state_dict() if k.startswith(model.default_cfg["classifier"] + "."))
         model.reset_classifier(0)
-        return model, model.num_features, classifier_keys
+        features = getattr(model, "head_hidden_size", None) or model.num_features  # MobileNetV3: after conv_head
+        return model, features, classifier_keys
 
     import torchvision
 
