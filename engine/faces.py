@@ -27,8 +27,11 @@ perpendicular to the corner-to-corner line, divided by the corner-to-corner dist
 It is about 0.25-0.35 for an open eye and near 0 for a closed one. The 468-point face
 mesh is not used for this: its eye points do not follow closed lids.
 
-A face's openness is the larger of its two eyes' (so one occluded eye on a turned
-head does not make the face "closed"); a photo is flagged ``eyes_closed`` when any
+A face's openness is the mean of its two eyes' (two noisy measurements of what is
+usually one blink). That rule is the one choice made by looking at the research-only
+eyes set: of max / mean / min of the two eyes, mean and min were clearly better
+than max there (numbers in ``assets/models/PROVENANCE.md``), and mean was kept
+because min would flag every turned head whose far eye is hidden. A photo is flagged ``eyes_closed`` when any
 *prominent* face (area ≥ :data:`PROMINENT_FACE_FRACTION` of the largest face) is closed.
 """
 
@@ -64,6 +67,12 @@ MIN_DETECTION_SCORE = 0.5
 NMS_IOU = 0.3
 #: A face-landmark run whose face-presence probability is below this has no face.
 MIN_FACE_PRESENCE = 0.5
+
+#: Small-face search: tile side as a fraction of the photo's short side, and tile overlap.
+TILE_FRACTION = 0.5
+TILE_OVERLAP = 0.25
+#: Photos whose tiles would be smaller than twice the detector input are not tiled.
+MIN_TILE_SIDE = 192
 
 _FACE_ROI_SCALE = 1.5
 _EYE_ROI_SCALE = 2.3
@@ -109,12 +118,13 @@ class Face:
 
     @property
     def openness(self) -> float | None:
-        """The more open eye's openness; ``None`` when no eye could be measured."""
-        return max(eye.openness for eye in self.eyes) if self.eyes else None
+        """Mean openness of the measured eyes; ``None`` when no eye could be measured."""
+        return float(np.mean([eye.openness for eye in self.eyes])) if self.eyes else None
 
     @property
     def closed_probability(self) -> float | None:
-        return min(eye.closed_probability for eye in self.eyes) if self.eyes else None
+        openness = self.openness
+        return None if openness is None else closed_probability(openness)
 
     @property
     def eyes_closed(self) -> bool:
@@ -196,19 +206,37 @@ class FaceAnalyzer:
         faces = tuple(self.measure_eyes(image, face) for face in self.detect(image))
         return summarize(faces)
 
-    def detect(self, image: Image.Image) -> list[Face]:
-        """Faces found by the detector, best first, boxes in photo pixels (no eyes yet)."""
-        spec = self.detector.input
-        tensor = preprocess(image, spec)[None]
-        raw_boxes, raw_scores = self.detector_session.run(tensor)
-        boxes, scores = decode_detections(raw_boxes[0], raw_scores[0], self._anchors, spec.width)
-        scale, left, top, _, _ = letterbox_geometry(image.width, image.height, spec)
+    def detect(self, image: Image.Image, *, tiles: bool = True) -> list[Face]:
+        """Faces found by the detector, best first, boxes in photo pixels (no eyes yet).
+
+        One pass sees the whole photo at 192×192, where faces under about a tenth of
+        the long side are too small to find. With ``tiles`` (the default) the photo is
+        also searched in overlapping square tiles (see :func:`tile_grid`), which finds
+        the faces of a group photo. Tile detections that touch a tile's inner edge are
+        dropped (the face is cut; the whole-photo pass or a neighbouring tile has it),
+        then everything is merged by weighted NMS.
+        """
+        views = [(0, 0, image.width, image.height)] + (tile_grid(image.width, image.height) if tiles else [])
+        found_points, found_scores = [], []
+        for view in views:
+            points, scores = self._detect_in(image if view == views[0] else image.crop(view))
+            points = points + view[:2]
+            keep = _inside_view(points, view, image.size)
+            found_points.append(points[keep])
+            found_scores.append(scores[keep])
         faces = []
-        for points, score in weighted_nms(boxes, scores):
-            pixels = (points * spec.width - (left, top)) / scale
-            (x0, y0), (x1, y1) = pixels[0], pixels[1]
-            faces.append(Face(box=(float(x0), float(y0), float(x1), float(y1)), score=float(score), keypoints=pixels[2:]))
+        for points, score in weighted_nms(np.concatenate(found_points), np.concatenate(found_scores)):
+            (x0, y0), (x1, y1) = points[0], points[1]
+            faces.append(Face(box=(float(x0), float(y0), float(x1), float(y1)), score=score, keypoints=points[2:]))
         return faces
+
+    def _detect_in(self, image: Image.Image) -> tuple[np.ndarray, np.ndarray]:
+        """One detector pass: (N, 8, 2) points in this image's pixels and (N,) scores."""
+        spec = self.detector.input
+        raw_boxes, raw_scores = self.detector_session.run(preprocess(image, spec)[None])
+        points, scores = decode_detections(raw_boxes[0], raw_scores[0], self._anchors, spec.width)
+        scale, left, top, _, _ = letterbox_geometry(image.width, image.height, spec)
+        return (points * spec.width - (left, top)) / scale, scores
 
     def measure_eyes(self, image: Image.Image, face: Face) -> Face:
         """The face with both eyes measured, or unchanged if the landmark model sees no face there."""
@@ -343,6 +371,38 @@ def weighted_nms(points: np.ndarray, scores: np.ndarray) -> list[tuple[np.ndarra
         remaining = np.setdiff1d(remaining, cluster, assume_unique=True)
         remaining = remaining[np.argsort(-scores[remaining], kind="stable")]
     return merged
+
+
+def tile_grid(width: int, height: int) -> list[tuple[int, int, int, int]]:
+    """Overlapping square tiles (x0, y0, x1, y1) for the small-face search; none for small photos.
+
+    Tile side: :data:`TILE_FRACTION` of the short side, adjacent tiles overlap by
+    :data:`TILE_OVERLAP`. A 3:2 photo gets 4×3 tiles, each seen at 3× the
+    whole-photo pass's resolution.
+    """
+    side = round(TILE_FRACTION * min(width, height))
+    if side < 2 * MIN_TILE_SIDE:
+        return []
+    step = side * (1 - TILE_OVERLAP)
+    xs = _tile_starts(width, side, step)
+    ys = _tile_starts(height, side, step)
+    return [(x, y, x + side, y + side) for y in ys for x in xs]
+
+
+def _tile_starts(extent: int, side: int, step: float) -> list[int]:
+    count = max(1, math.ceil((extent - side) / step) + 1)
+    return [round(i * (extent - side) / (count - 1)) if count > 1 else 0 for i in range(count)]
+
+
+def _inside_view(points: np.ndarray, view: tuple[int, int, int, int], size: tuple[int, int]) -> np.ndarray:
+    """Detections whose box stays off the view's edges, except where the edge is the photo's own."""
+    x0, y0, x1, y1 = view
+    margin = 0.02 * (x1 - x0)
+    left = (x0 == 0) | (points[:, 0, 0] > x0 + margin)
+    top = (y0 == 0) | (points[:, 0, 1] > y0 + margin)
+    right = (x1 >= size[0]) | (points[:, 1, 0] < x1 - margin)
+    bottom = (y1 >= size[1]) | (points[:, 1, 1] < y1 - margin)
+    return left & top & right & bottom
 
 
 def _grid_anchors(input_side: int, stride: int) -> np.ndarray:

@@ -104,6 +104,26 @@ def test_painted_shut_eyes_are_flagged(analyzer, astronaut):
     assert report.eyes_closed and report.confidence > 0.5
 
 
+def test_tiles_find_the_small_faces_of_a_group(analyzer, astronaut):
+    """Six heads 90 px tall on an 1800×1200 photo: too small for the whole-photo pass alone."""
+    head = astronaut.crop((140, 20, 320, 220)).resize((90, 100))
+    group = Image.new("RGB", (1800, 1200), (90, 110, 130))
+    places = [(200, 300), (600, 320), (1000, 280), (1400, 330), (800, 800), (590, 590)]
+    for place in places:
+        group.paste(head, place)
+    assert analyzer.detect(group, tiles=False) == []
+    found = analyzer.detect(group)
+    assert len(found) == len(places)
+    for x, y in places:  # one box on each head, around its face
+        assert sum(x <= f.box[0] < f.box[2] <= x + 90 and y <= f.box[1] < f.box[3] <= y + 100 for f in found) == 1
+
+
+def test_tile_grid_covers_the_photo_with_overlap():
+    grid = faces.tile_grid(1800, 1200)
+    assert len(grid) == 12 and grid[0][:2] == (0, 0) and grid[-1][2:] == (1800, 1200)
+    assert faces.tile_grid(500, 400) == []
+
+
 def test_photo_without_people_has_no_faces(analyzer):
     report = analyzer.analyze(Image.fromarray(data.coffee()))
     assert report.faces == () and not report.eyes_closed and report.confidence == 0.0
