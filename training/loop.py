@@ -102,15 +102,13 @@ def evaluate(model: nn.Module, dataset: Dataset, preset: Preset, context: Distri
     objective = objective_for(preset)
     loader = make_loader(dataset, batch_size, context, shuffle=False, workers=workers, seed=0)
     model.eval()
-    indices, outputs, targets, loss_sum, count, skipped = [], [], [], 0.0, 0, 0
+    indices, outputs, targets, skipped = [], [], [], 0
     for batch in tqdm(loader, desc=desc, disable=not context.is_main, leave=False):
         skipped += batch["skipped"]
         if "index" not in batch:
             continue
         with _autocast(context, amp):
             out = objective.outputs(model, batch, context.device)
-        loss_sum += float(objective.loss(out, batch, context.device)) * len(batch["index"])
-        count += len(batch["index"])
         indices.append(batch["index"])
         outputs.append(out.float().cpu())
         targets.append(objective.targets(batch).float())
@@ -122,8 +120,9 @@ def evaluate(model: nn.Module, dataset: Dataset, preset: Preset, context: Distri
     # DistributedSampler pads the last shard with repeats: keep each index once, in dataset order.
     unique, first = np.unique(all_indices.numpy(), return_index=True)
     outputs_np, targets_np = all_outputs.numpy()[first].astype(np.float64), all_targets.numpy()[first].astype(np.float64)
-    total = sum_over_ranks(count, context)
-    loss = sum_over_ranks(loss_sum, context) / max(total, 1)
+    # The loss of the whole split at once: independent of batch size and rank count.
+    whole = {"target": torch.from_numpy(targets_np).float()}
+    loss = float(objective.loss(torch.from_numpy(outputs_np).float(), whole, torch.device("cpu"))) if len(unique) else 0.0
     metrics = objective.metrics(outputs_np, targets_np) if len(unique) > 1 else {}
     return Evaluation(unique, outputs_np, targets_np, loss, int(sum_over_ranks(skipped, context)), metrics)
 
