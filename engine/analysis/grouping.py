@@ -1,0 +1,211 @@
+"""Library-wide burst grouping and best-shot ranking, from the stored per-photo analysis.
+
+Runs after the per-photo pass, over every analysed photo of the library (a burst
+may span photos analysed in different runs): :func:`engine.bursts.group_bursts`
+on the stored pHash, look vector, brightness and capture time, then
+:func:`engine.best_shot.rank_group` inside each burst with the burst ranker's
+pairwise probabilities, eyes open (prominent faces), subject sharpness, blur and
+the sort score. The result replaces the ``bursts`` table.
+
+Look vectors: the installed embedding model's when its manifest carries a
+calibrated similarity scale (``provenance["similarity_scale"]`` with
+``strict_cosine`` and ``loose_cosine``, measured with ``bench/grouping.py --cosine``),
+otherwise :mod:`engine.descriptor`'s, which is always stored and calibrated.
+
+Burst ranker inputs: the ranker compares two *images*, and keeping every photo's
+model input until grouping would cost ~0.8 MB per photo. So members of multi-photo
+bursts are decoded a second time here (the same reduced decode as the per-photo
+pass, so the ranker sees the same pixels), and every probability is cached in
+``pair_scores``: re-grouping at another sensitivity only compares new pairs.
+Only ``first_id < second_id`` is run; P(b, a) is taken as 1 - P(a, b). In a long
+burst each frame is compared with its :data:`PAIR_NEIGHBOURS` nearest frames on each
+side (capture order) only; pairs not compared count as a tie (0.5).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.analysis.control import AnalysisControl
+from engine.analysis.modelset import PairwiseModel
+from engine.analysis.storage import DESCRIPTOR_MODEL, from_signed64, read_vectors
+from engine.best_shot import RankedShot, ShotEvidence, rank_group
+from engine.bursts import DESCRIPTOR_SCALE, BurstGroup, GroupingSettings, PhotoRecord, SimilarityScale, capture_seconds, group_bursts
+from engine.catalog import Catalog
+from engine.decode import DecodeError, open_image
+from engine.models import InstalledModel
+from engine.thumbnails import ANALYSIS_SIZE
+
+PAIR_NEIGHBOURS = 8
+SENSITIVITY_KEY = "analysis.burst_sensitivity"
+_PAIR_BATCH = 8
+
+
+@dataclass(frozen=True)
+class LookSpace:
+    """Which stored vectors grouping compares, and the thresholds calibrated for them."""
+
+    model: str
+    scale: SimilarityScale
+
+
+DESCRIPTOR_LOOKS = LookSpace(DESCRIPTOR_MODEL, DESCRIPTOR_SCALE)
+
+
+def look_space(embedding: InstalledModel | None) -> LookSpace:
+    """The embedding model's space when calibrated for grouping, else the descriptor's."""
+    calibrated = embedding.manifest.provenance.get("similarity_scale") if embedding else None
+    if not isinstance(calibrated, dict):
+        return DESCRIPTOR_LOOKS
+    try:
+        scale = SimilarityScale(embedding.name, float(calibrated["strict_cosine"]), float(calibrated["loose_cosine"]),
+                                float(calibrated.get("rapid_bonus", DESCRIPTOR_SCALE.rapid_bonus)))
+    except (KeyError, TypeError, ValueError):
+        return DESCRIPTOR_LOOKS
+    return LookSpace(embedding.name, scale)
+
+
+@dataclass(frozen=True)
+class GroupingSummary:
+    groups: int  # multi-photo groups
+    grouped_photos: int
+    compared_pairs: int  # burst-ranker runs in this call (cached pairs excluded)
+
+
+def regroup(catalog: Catalog, *, sensitivity: float = 0.5, looks: LookSpace = DESCRIPTOR_LOOKS,
+            pairwise: PairwiseModel | None = None, control: AnalysisControl | None = None) -> GroupingSummary | None:
+    """Group and rank the whole library; returns None (and changes nothing) when cancelled."""
+    conn = catalog.conn
+    photos = _photo_rows(conn)
+    vectors = read_vectors(conn, looks.model)
+    records = [_grouping_record(row, vectors.get(row["photo_id"])) for row in photos.values()]
+    groups = group_bursts(records, GroupingSettings(sensitivity=sensitivity, scale=looks.scale))
+    pairs = PairCache(catalog, pairwise) if pairwise else None
+    ranked: list[tuple[BurstGroup, list[RankedShot]]] = []
+    for group in groups:
+        if control is not None and not control.wait_while_paused():
+            return None
+        ranked.append((group, _rank(group, photos, pairs)))
+    with catalog.transaction() as write:
+        write.execute("DELETE FROM bursts")
+        for group, shots in ranked:
+            _write_group(write, group, shots)
+        write.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (SENSITIVITY_KEY, str(sensitivity)))
+        if pairs:
+            pairs.store(write)
+    multi = [g for g, _ in ranked if len(g.members) > 1]
+    return GroupingSummary(len(multi), sum(len(g.members) for g in multi), pairs.computed if pairs else 0)
+
+
+def _photo_rows(conn: sqlite3.Connection) -> dict[int, sqlite3.Row]:
+    query = """
+        SELECT a.photo_id, a.file_path, a.phash, a.ev, a.sort_score, p.capture_time, p.capture_time_source,
+               c.subject_sharpness, c.blurry,
+               (SELECT COUNT(*) FROM faces f WHERE f.photo_id = a.photo_id AND f.prominent AND f.eyes_closed IS NOT NULL) AS faces,
+               (SELECT COUNT(*) FROM faces f WHERE f.photo_id = a.photo_id AND f.prominent AND f.eyes_closed) AS closed
+        FROM photo_analysis a JOIN photos p ON p.id = a.photo_id LEFT JOIN photo_cues c ON c.photo_id = a.photo_id
+        WHERE a.status = 'ok' ORDER BY a.photo_id
+    """
+    return {row["photo_id"]: row for row in conn.execute(query)}
+
+
+def _grouping_record(row: sqlite3.Row, vector: np.ndarray | None) -> PhotoRecord:
+    if vector is not None:
+        norm = float(np.linalg.norm(vector))
+        vector = vector / norm if norm > 0 else None
+    return PhotoRecord(
+        key=row["photo_id"],
+        capture_time=capture_seconds(row["capture_time"], row["capture_time_source"] or ""),
+        phash=None if row["phash"] is None else from_signed64(row["phash"]),
+        embedding=vector,
+        ev=row["ev"],
+    )
+
+
+def _evidence(row: sqlite3.Row) -> ShotEvidence:
+    return ShotEvidence(key=row["photo_id"], quality=row["sort_score"], subject_sharpness=row["subject_sharpness"],
+                        faces=row["faces"], faces_eyes_closed=row["closed"], blurry=bool(row["blurry"]))
+
+
+def _rank(group: BurstGroup, photos: dict[int, sqlite3.Row], pairs: "PairCache | None") -> list[RankedShot]:
+    members = list(group.members)
+    if group.kind == "bracket":
+        note = f"exposure bracket of {len(members)} frames: kept together for merging, not culled"
+        return [RankedShot(key, rank, 0.0, False, (note,)) for rank, key in enumerate(members, start=1)]
+    probability = pairs.for_group(members, photos) if pairs and len(members) > 1 else None
+    return rank_group([_evidence(photos[key]) for key in members], probability)
+
+
+def _write_group(conn: sqlite3.Connection, group: BurstGroup, shots: list[RankedShot]) -> None:
+    group_id = min(group.members)  # type: ignore[type-var]
+    conn.executemany(
+        "INSERT INTO bursts(photo_id, group_id, kind, size, rank, is_best, score, reasons) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(s.key, group_id, group.kind, len(group.members), s.rank, int(s.is_best), s.score, json.dumps(list(s.reasons)))
+         for s in shots],
+    )
+
+
+class PairCache:
+    """The burst ranker's probabilities: cached rows first, the missing pairs run in batches."""
+
+    def __init__(self, catalog: Catalog, model: PairwiseModel):
+        self.catalog = catalog
+        self.model = model
+        self.known: dict[tuple[int, int], float] = {
+            (a, b): p for a, b, p in catalog.conn.execute(
+                "SELECT first_id, second_id, probability FROM pair_scores WHERE model_sha256 = ?", (model.sha256,))
+        }
+        self.fresh: dict[tuple[int, int], float] = {}
+        self.computed = 0
+
+    def for_group(self, members: list[int], photos: dict[int, sqlite3.Row]) -> Callable[[Hashable, Hashable], float]:
+        wanted = _neighbour_pairs(members)
+        missing = [pair for pair in wanted if pair not in self.known]
+        if missing:
+            self._compute(missing, photos)
+
+        def probability(a: Hashable, b: Hashable) -> float:
+            if (a, b) in self.known:
+                return self.known[(a, b)]  # type: ignore[index]
+            if (b, a) in self.known:
+                return 1.0 - self.known[(b, a)]  # type: ignore[index]
+            return 0.5
+
+        return probability
+
+    def store(self, conn: sqlite3.Connection) -> None:
+        conn.executemany(
+            "INSERT OR REPLACE INTO pair_scores(model_sha256, first_id, second_id, probability) VALUES (?, ?, ?, ?)",
+            [(self.model.sha256, a, b, p) for (a, b), p in self.fresh.items()],
+        )
+
+    def _compute(self, pairs: list[tuple[int, int]], photos: dict[int, sqlite3.Row]) -> None:
+        tensors = {}
+        for photo_id in sorted({i for pair in pairs for i in pair}):
+            try:
+                image = open_image(self.catalog.abspath(photos[photo_id]["file_path"]), max_side=ANALYSIS_SIZE)
+            except DecodeError:
+                continue  # gone or damaged since its analysis: its pairs stay ties
+            tensors[photo_id] = self.model.prepare(image)
+        runnable = [(a, b) for a, b in pairs if a in tensors and b in tensors]
+        for start in range(0, len(runnable), _PAIR_BATCH):
+            chunk = runnable[start:start + _PAIR_BATCH]
+            first = np.stack([tensors[a] for a, _ in chunk])
+            second = np.stack([tensors[b] for _, b in chunk])
+            for pair, p in zip(chunk, self.model.probabilities(first, second)):
+                self.known[pair] = self.fresh[pair] = float(p)
+        self.computed += len(runnable)
+
+
+def _neighbour_pairs(members: list[int]) -> list[tuple[int, int]]:
+    """(smaller id, larger id) for each frame and its PAIR_NEIGHBOURS next frames in group order."""
+    pairs = set()
+    for i, a in enumerate(members):
+        for b in members[i + 1:i + 1 + PAIR_NEIGHBOURS]:
+            pairs.add((min(a, b), max(a, b)))
+    return sorted(pairs)

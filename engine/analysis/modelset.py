@@ -1,0 +1,285 @@
+"""The models one analysis run uses: chosen from the registry, opened once, checked, and fingerprinted.
+
+Per photo the run feeds every *image model* (the ``aesthetic`` and ``technical``
+scorers and the ``embedding``) in batches, plus the three face/eye models through
+:class:`engine.faces.FaceAnalyzer`. The ``pairwise`` burst ranker is not a per-photo
+model: it compares two frames of a burst after grouping (:mod:`engine.analysis.grouping`).
+
+Every model is *probed* once when the set is loaded: a batch of two grey images must
+run and give one finite result per image. A model the registry accepted but that
+fails here (wrong output width, a runtime error in an operator) is refused with
+its reason, and the analysis goes on without it. Refusal never stops a run.
+
+The set's *signature* names what per-photo results depend on: the pipeline version
+and the sha256 of every per-photo model. A photo analysed with the same signature
+and unchanged file is skipped; changing, adding or removing a model re-analyses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from engine.faces import DETECTOR_MODEL, IRIS_MODEL, LANDMARK_MODEL, FaceAnalyzer
+from engine.model_contract import ContractError, score_from_output
+from engine.models import InstalledModel, ModelRegistry
+from engine.preprocess import InputSpec, preprocess
+from engine.runtime import ModelSession, RuntimeSettings, create_session
+
+#: Bump when the per-photo code (cues, faces use, hashes) changes what it stores:
+#: every photo is then analysed again.
+PIPELINE_VERSION = 1
+
+SCORING_TASKS = ("aesthetic", "technical")
+PER_PHOTO_TASKS = (*SCORING_TASKS, "embedding")
+FACE_MODELS = {"face_detection": DETECTOR_MODEL, "face_landmarks": LANDMARK_MODEL, "iris_landmarks": IRIS_MODEL}
+
+#: Photos per ONNX run. CPU throughput flattens out around 8; a GPU wants more.
+CPU_BATCH = 8
+GPU_BATCH = 32
+
+
+@dataclass(frozen=True)
+class ModelOutput:
+    """One photo's result from one image model."""
+
+    score: float | None  # 1..10 for scoring tasks, else None
+    raw: list[float]  # the output row as produced (JSON-able); empty for embeddings
+    vector: np.ndarray | None  # embeddings only, float32
+
+
+class ImageModel:
+    """A per-photo model (score or embedding) run in batches on preprocessed images."""
+
+    def __init__(self, installed: InstalledModel, session: ModelSession):
+        self.installed = installed
+        self.session = session
+
+    @property
+    def name(self) -> str:
+        return self.installed.name
+
+    @property
+    def task(self) -> str:
+        return self.installed.task
+
+    @property
+    def sha256(self) -> str:
+        return self.installed.manifest.onnx_sha256
+
+    @property
+    def spec(self) -> InputSpec:
+        return self.installed.manifest.input
+
+    def prepare(self, image: Image.Image) -> np.ndarray:
+        return preprocess(image, self.spec)
+
+    def run(self, batch: np.ndarray) -> list[ModelOutput]:
+        """One ONNX run over a stacked batch; one output per photo, in order."""
+        output = np.asarray(self.session.run(batch)[0])
+        if output.shape[:1] != batch.shape[:1]:
+            raise ContractError(f"{self.name}: {len(batch)} images in, output shaped {output.shape}")
+        if self.task == "embedding":
+            rows = output.reshape(len(batch), -1).astype(np.float32)
+            return [ModelOutput(None, [], row) for row in rows]
+        scores = score_from_output(output, self.installed.manifest.output)
+        rows = output.reshape(len(batch), -1)
+        return [ModelOutput(float(s), [round(float(v), 6) for v in row], None) for s, row in zip(scores, rows)]
+
+
+class PairwiseModel:
+    """The burst ranker: P(first frame is better than second) from two images."""
+
+    def __init__(self, installed: InstalledModel, session: ModelSession):
+        self.installed = installed
+        self.session = session
+
+    @property
+    def name(self) -> str:
+        return self.installed.name
+
+    @property
+    def sha256(self) -> str:
+        return self.installed.manifest.onnx_sha256
+
+    @property
+    def spec(self) -> InputSpec:
+        return self.installed.manifest.input
+
+    def prepare(self, image: Image.Image) -> np.ndarray:
+        return preprocess(image, self.spec)
+
+    def probabilities(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        """Batched: row i is P(first[i] better than second[i]) (sigmoid of the pair logit)."""
+        logits = np.asarray(self.session.run(first, second)[0], dtype=np.float64).reshape(len(first), -1)[:, 0]
+        if self.installed.manifest.output.kind == "score01":
+            return logits
+        return 1.0 / (1.0 + np.exp(-logits))
+
+
+@dataclass
+class ModelSet:
+    image_models: tuple[ImageModel, ...]
+    pairwise: PairwiseModel | None
+    #: Builds a FaceAnalyzer (one per decoding thread, as engine.faces asks); None without face models.
+    face_factory: Callable[[], FaceAnalyzer] | None
+    face_models: tuple[InstalledModel, ...]
+    refused: tuple[str, ...]
+    provider: str
+    provider_note: str
+    sort_task: str | None
+    sort_message: str
+    batch_size: int
+
+    @property
+    def signature(self) -> str:
+        """Fingerprint of everything per-photo results depend on (see the module docstring)."""
+        return hashlib.sha256(self.describe_json().encode()).hexdigest()[:16]
+
+    def describe(self) -> list[dict[str, Any]]:
+        """The per-photo models as ``{task, name, sha256}``, stored with the signature."""
+        used = [*(m.installed for m in self.image_models), *self.face_models]
+        return [{"task": m.task, "name": m.name, "sha256": m.manifest.onnx_sha256} for m in sorted(used, key=_order)]
+
+    def describe_json(self) -> str:
+        return json.dumps({"pipeline": PIPELINE_VERSION, "models": self.describe()}, sort_keys=True)
+
+    def labels(self) -> tuple[str, ...]:
+        extra = [self.pairwise.installed] if self.pairwise else []
+        return tuple(f"{m['task']}: {m['name']}" for m in self.describe()) + tuple(
+            f"{m.task}: {m.name}" for m in extra
+        )
+
+    def sort_model(self) -> ImageModel | None:
+        return next((m for m in self.image_models if m.task == self.sort_task), None)
+
+
+def load_model_set(registry: ModelRegistry, settings: RuntimeSettings, batch_size: int | None = None) -> ModelSet:
+    """Open and probe the models serving each analysis task; never raises for a bad model."""
+    refused = [f"{r.path.name}: {r.reason}" for r in registry.refused]
+    sessions: list[ModelSession] = []
+    image_models: list[ImageModel] = []
+    for task in PER_PHOTO_TASKS:
+        installed = registry.for_task(task)
+        if installed is None:
+            continue
+        opened = _open_checked(installed, settings, _probe_image_model, refused)
+        if opened is not None:
+            image_models.append(ImageModel(installed, opened))
+            sessions.append(opened)
+    pairwise = _pairwise_model(registry, settings, refused, sessions)
+    face_factory, face_models = _face_factory(registry, settings, refused)
+    provider, note = _provider(sessions, settings)
+    sort_task, sort_message = _sort_rule(registry, image_models)
+    if batch_size is None:
+        batch_size = GPU_BATCH if provider.startswith("GPU") else CPU_BATCH
+    return ModelSet(
+        tuple(image_models), pairwise, face_factory, face_models, tuple(refused), provider, note,
+        sort_task, sort_message, max(1, batch_size),
+    )
+
+
+def _open_checked(installed: InstalledModel, settings: RuntimeSettings, probe, refused: list[str]) -> ModelSession | None:
+    try:
+        session = create_session(installed.onnx_path, settings)
+        probe(installed, session)
+    except Exception as exc:  # ORT and numpy raise many types; any of them means "cannot use"
+        refused.append(f"{installed.onnx_path.name}: {installed.task} model {installed.name!r} "
+                       f"failed its test run ({_first_line(exc)})")
+        return None
+    return session
+
+
+def _probe_image_model(installed: InstalledModel, session: ModelSession) -> None:
+    model = ImageModel(installed, session)
+    grey = Image.new("RGB", (installed.manifest.input.width, installed.manifest.input.height), (128, 128, 128))
+    batch = np.stack([model.prepare(grey)] * 2)
+    outputs = model.run(batch)
+    values = [o.score for o in outputs] if model.task != "embedding" else [float(o.vector.sum()) for o in outputs]
+    if not all(np.isfinite(v) for v in values):
+        raise ContractError("output is not finite")
+
+
+def _probe_pairwise(installed: InstalledModel, session: ModelSession) -> None:
+    inputs = session.session.get_inputs()
+    if len(inputs) != 2 or any(len(i.shape) != 4 for i in inputs):
+        raise ContractError("only pairwise models over two images are supported (two N,C,H,W inputs)")
+    model = PairwiseModel(installed, session)
+    grey = model.prepare(Image.new("RGB", (installed.manifest.input.width, installed.manifest.input.height), (128,) * 3))
+    probabilities = model.probabilities(np.stack([grey] * 2), np.stack([grey] * 2))
+    if probabilities.shape != (2,) or not np.isfinite(probabilities).all():
+        raise ContractError(f"expected one probability per pair, got shape {probabilities.shape}")
+
+
+def _pairwise_model(registry: ModelRegistry, settings: RuntimeSettings, refused: list[str],
+                    sessions: list[ModelSession]) -> PairwiseModel | None:
+    installed = registry.for_task("pairwise")
+    if installed is None:
+        return None
+    session = _open_checked(installed, settings, _probe_pairwise, refused)
+    if session is None:
+        return None
+    sessions.append(session)
+    return PairwiseModel(installed, session)
+
+
+def _face_factory(registry: ModelRegistry, settings: RuntimeSettings,
+                  refused: list[str]) -> tuple[Callable[[], FaceAnalyzer] | None, tuple[InstalledModel, ...]]:
+    """Faces need all three models, by their fixed names, in one folder (engine.faces loads them so)."""
+    found = [next((m for m in registry.candidates(task) if m.name == name), None) for task, name in FACE_MODELS.items()]
+    if any(m is None for m in found):
+        return None, ()
+    models = tuple(m for m in found if m is not None)
+    folder = models[0].onnx_path.parent
+    if any(m.onnx_path.parent != folder for m in models):
+        refused.append("face models: the detector, face mesh and iris models must be installed in one folder")
+        return None, ()
+    local = threading.local()
+
+    def analyzer() -> FaceAnalyzer:
+        if getattr(local, "analyzer", None) is None:
+            local.analyzer = FaceAnalyzer(folder, settings)
+        return local.analyzer
+
+    try:
+        analyzer().analyze(Image.new("RGB", (64, 48), (128, 128, 128)))
+    except Exception as exc:
+        refused.append(f"face models in {folder}: failed their test run ({_first_line(exc)})")
+        return None, ()
+    return analyzer, models
+
+
+def _provider(sessions: list[ModelSession], settings: RuntimeSettings) -> tuple[str, str]:
+    if not sessions:
+        return ("CPU", "") if settings.device != "gpu" else ("CPU", "no model to run on the GPU")
+    first = sessions[0]
+    return first.device_label, first.fallback_reason
+
+
+def _sort_rule(registry: ModelRegistry, image_models: list[ImageModel]) -> tuple[str | None, str]:
+    """The registry's rule (aesthetic, else technical), restricted to models that passed their probe."""
+    loaded = {m.task for m in image_models}
+    wanted = registry.sort_score()
+    if wanted.task in loaded:
+        return wanted.task, wanted.message
+    task = next((t for t in SCORING_TASKS if t in loaded), None)
+    if task is None:
+        return None, "No usable scoring model; photos stay in capture-time order."
+    model = next(m for m in image_models if m.task == task)
+    return task, f"Sorting by the {task} score ({model.name}); the preferred model could not be used."
+
+
+def _order(model: InstalledModel) -> tuple[str, str]:
+    return (model.task, model.name)
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0][:200] if lines else type(exc).__name__

@@ -1,0 +1,98 @@
+"""Everything about one photo that needs its pixels, from a single reduced decode.
+
+:func:`prepare_photo` runs on a decoding thread: it opens the file once at
+:data:`engine.thumbnails.ANALYSIS_SIZE` (JPEG DCT scaling, RAW embedded preview;
+the grid thumbnail is rebuilt on the way if the cache lost it), then derives from
+that one image: faces and eyes, quality cues (sharpness measured on the eyes or
+faces when there are any), the perceptual hash, the fallback look descriptor and
+each image model's input tensor. The batched model runs happen later, on the
+pipeline's inference thread; the decoded image is dropped here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from engine.analysis.modelset import ModelSet
+from engine.cues import Box, CueReport, measure_cues
+from engine.decode import DecodeError
+from engine.descriptor import describe
+from engine.faces import FaceReport
+from engine.phash import phash
+from engine.thumbnails import ThumbnailCache, ingest
+
+
+@dataclass(frozen=True)
+class PhotoJob:
+    """A catalogued photo to analyse, with the identity of its primary file."""
+
+    photo_id: int
+    path: str  # library-relative
+    abspath: Path
+    size: int
+    mtime_ns: int
+
+
+@dataclass
+class PreparedPhoto:
+    job: PhotoJob
+    image_size: tuple[int, int] = (0, 0)  # of the analysis image: face boxes are fractions of it
+    inputs: dict[str, np.ndarray] = field(default_factory=dict)  # image model name -> input tensor
+    cues: CueReport | None = None
+    faces: FaceReport | None = None
+    phash: int | None = None
+    descriptor: np.ndarray | None = None
+    error_reason: str | None = None
+    error_message: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.error_reason is not None
+
+
+def prepare_photo(job: PhotoJob, models: ModelSet, cache: ThumbnailCache) -> PreparedPhoto:
+    """Decode once and measure everything pixel-based; a bad file becomes an error, never an exception."""
+    prepared = PreparedPhoto(job)
+    try:
+        image = ingest(job.abspath, cache, keep_analysis_image=True).analysis_image
+        assert image is not None  # asked for with keep_analysis_image
+        _measure(prepared, image, models)
+    except DecodeError as exc:
+        prepared.error_reason, prepared.error_message = exc.reason, exc.message
+    except Exception as exc:  # a bug or a model failure must not end the run: record it on the photo
+        prepared.error_reason = "analysis_failed"
+        prepared.error_message = f"Could not be analysed ({type(exc).__name__}: {exc})."
+    return prepared
+
+
+def _measure(prepared: PreparedPhoto, image: Image.Image, models: ModelSet) -> None:
+    prepared.image_size = image.size
+    if models.face_factory is not None:
+        prepared.faces = models.face_factory().analyze(image)
+    face_boxes, eye_boxes = sharpness_regions(prepared.faces)
+    prepared.cues = measure_cues(image, faces=face_boxes, eyes=eye_boxes)
+    prepared.phash = phash(image)
+    prepared.descriptor = describe(image).astype(np.float32)
+    prepared.inputs = {model.name: model.prepare(image) for model in models.image_models}
+
+
+def sharpness_regions(report: FaceReport | None) -> tuple[list[Box], list[Box]]:
+    """Boxes of the prominent faces and of their measured eyes (image pixels), for subject sharpness."""
+    if report is None:
+        return [], []
+    prominent = [report.faces[i] for i in report.prominent]
+    faces = [face.box for face in prominent]
+    eyes = [_eye_box(eye.contour) for face in prominent for eye in face.eyes]
+    return faces, eyes
+
+
+def _eye_box(contour: np.ndarray) -> Box:
+    """The lid contour's bounds, at least half as tall as wide: a closed eye's lids meet, but the
+    lashes and lid skin around them still show whether focus is on the eye."""
+    (x0, y0), (x1, y1) = contour.min(axis=0), contour.max(axis=0)
+    middle, half = (y0 + y1) / 2, max(y1 - y0, (x1 - x0) / 2) / 2
+    return float(x0), float(middle - half), float(x1), float(middle + half)
