@@ -49,6 +49,8 @@ COMMAND_MODULES: list[str] = [
     "export",
     "trash",
     "undo_trash",
+    "analyze",
+    "models",
 ]
 
 
