@@ -31,3 +31,19 @@ def images(batch: int, seed: int = 0, size: int = 224) -> torch.Tensor:
     generator = torch.Generator().manual_seed(seed)
     noise = torch.randn(batch, 3, size, size, generator=generator) * 0.5
     return noise + torch.randn(batch, 3, 1, 1, generator=generator)
+
+
+def calibrate_batchnorm(model: nn.Module, inputs: torch.Tensor) -> nn.Module:
+    """Set every BatchNorm's running statistics from ``inputs`` (one pass), then return to eval mode.
+
+    With default statistics (mean 0, var 1) a random deep CNN maps every photo to the
+    same features; calibrated statistics keep different photos apart, as trained ones do.
+    """
+    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    for norm in norms:
+        norm.reset_running_stats()
+        norm.momentum = None  # cumulative average: one pass sets the statistics exactly
+    model.train()
+    with torch.no_grad():
+        model(inputs)
+    return model.eval()
