@@ -300,7 +300,7 @@ def _outcomes(
     """
     quick = [g for g in groups if not g.needs_decode]
     for group in quick:
-        yield _settle(root, group, cache, cancel)
+        yield _settle(root, group, cache)
     queue = iter([g for g in groups if g.needs_decode])
     limit = 2 * workers + 2
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="photocull-scan") as pool:
@@ -311,7 +311,7 @@ def _outcomes(
                     group = next(queue, None)
                     if group is None:
                         break
-                    in_flight.add(pool.submit(_settle, root, group, cache, cancel))
+                    in_flight.add(pool.submit(_settle, root, group, cache))
                 if not in_flight:
                     return
                 done, in_flight = wait(in_flight, timeout=0.25, return_when=FIRST_COMPLETED)
@@ -322,7 +322,7 @@ def _outcomes(
                 future.cancel()
 
 
-def _settle(root: Path, group: GroupPlan, cache: ThumbnailCache, cancel: threading.Event) -> GroupOutcome:
+def _settle(root: Path, group: GroupPlan, cache: ThumbnailCache) -> GroupOutcome:
     """Find the group's primary: the first candidate that reads (or is already recorded)."""
     outcome = GroupOutcome(group)
     for candidate in group.candidates:

@@ -62,6 +62,18 @@ def test_scan_catalogues_photos_with_metadata_and_thumbnails(tmp_path: Path):
     assert snapshot(tmp_path) == before, "a scan never writes or touches anything in the library"
 
 
+def test_own_cache_and_data_inside_the_library_are_not_scanned(tmp_path: Path, monkeypatch):
+    make_jpeg(tmp_path / "a.jpg")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "appcache"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "appdata"))
+    scan_library(tmp_path)
+    assert list((tmp_path / "appcache").rglob("*.jpg")), "thumbnails were written inside the library"
+    report = scan_library(tmp_path)
+    assert (report.discovered, report.decoded) == (1, 0)
+    with catalog_of(tmp_path) as catalog:
+        assert [p.path for p in catalog.photos()] == ["a.jpg"]
+
+
 def test_raw_and_jpeg_with_the_same_stem_are_one_photo(tmp_path: Path, decode_calls):
     make_jpeg(tmp_path / "IMG_1.JPG")
     (tmp_path / "IMG_1.CR2").write_bytes(b"raw partner bytes")
