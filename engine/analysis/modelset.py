@@ -167,21 +167,20 @@ def load_model_set(registry: ModelRegistry, settings: RuntimeSettings, batch_siz
     sessions: list[ModelSession] = []
     image_models: list[ImageModel] = []
     for task in PER_PHOTO_TASKS:
-        installed = registry.for_task(task)
-        if installed is None:
-            continue
-        opened = _open_checked(installed, settings, _probe_image_model, refused)
-        if opened is not None:
-            image_models.append(ImageModel(installed, opened))
-            sessions.append(opened)
-    pairwise = _pairwise_model(registry, settings, refused, sessions)
+        found = _first_working(registry.candidates(task), settings, _probe_image_model, refused)
+        if found is not None:
+            image_models.append(ImageModel(*found))
+            sessions.append(found[1])
+    pairwise = _first_working(registry.candidates("pairwise"), settings, _probe_pairwise, refused)
+    if pairwise is not None:
+        sessions.append(pairwise[1])
     face_factory, face_models = _face_factory(registry, settings, refused)
     provider, note = _provider(sessions, settings)
     sort_task, sort_message = _sort_rule(registry, image_models)
     if batch_size is None:
         batch_size = GPU_BATCH if provider.startswith("GPU") else CPU_BATCH
     return ModelSet(
-        tuple(image_models), pairwise, face_factory, face_models, tuple(refused), provider, note,
+        tuple(image_models), PairwiseModel(*pairwise) if pairwise else None, face_factory, face_models, tuple(refused), provider, note,
         sort_task, sort_message, max(1, batch_size),
     )
 
@@ -218,16 +217,14 @@ def _probe_pairwise(installed: InstalledModel, session: ModelSession) -> None:
         raise ContractError(f"expected one probability per pair, got shape {probabilities.shape}")
 
 
-def _pairwise_model(registry: ModelRegistry, settings: RuntimeSettings, refused: list[str],
-                    sessions: list[ModelSession]) -> PairwiseModel | None:
-    installed = registry.for_task("pairwise")
-    if installed is None:
-        return None
-    session = _open_checked(installed, settings, _probe_pairwise, refused)
-    if session is None:
-        return None
-    sessions.append(session)
-    return PairwiseModel(installed, session)
+def _first_working(candidates: list[InstalledModel], settings: RuntimeSettings, probe,
+                   refused: list[str]) -> tuple[InstalledModel, ModelSession] | None:
+    """The task's models in registry order (the chosen, user, newest first): the first that passes its probe."""
+    for installed in candidates:
+        session = _open_checked(installed, settings, probe, refused)
+        if session is not None:
+            return installed, session
+    return None
 
 
 def _face_factory(registry: ModelRegistry, settings: RuntimeSettings,

@@ -118,6 +118,8 @@ def _prepared(jobs: list[PhotoJob], models: ModelSet, cache: ThumbnailCache, wor
                     return
                 done, in_flight = wait(in_flight, timeout=0.25, return_when=FIRST_COMPLETED)
                 for future in done:
+                    if control.cancelled:
+                        return
                     yield future.result()
         finally:  # cancelled or interrupted: drop what has not started; running decodes finish
             for future in in_flight:
