@@ -1,0 +1,184 @@
+"""TANet training and inference throughput, against an APNet-only baseline measured in the same run.
+
+    python bench/train_throughput.py [--device auto|cpu|cuda] [--gpu-batch 64] [--cpu-batch 4]
+                                     [--steps 20] [--cpu-steps 3] [--json OUT.json]
+
+On CUDA (when present) at batch 64, 224×224, float16 autocast (AMP), and on the
+CPU at a small batch, it measures:
+
+* training: optimiser steps/s and images/s of TANet in faithful mode (the
+  authors' batch-coupled computation, Places365 ResNet-18 frozen, Adam on the
+  2.52 M trainable parameters, batch-global EMD);
+* inference: images/s of TANet deployable (what is exported) and faithful;
+* the baseline: the same for NIMA on MobileNetV2, i.e. TANet's aesthetics
+  branch alone. The TANet paper's ablation reports APNet-only 13.89 it/s vs the
+  full TANet 10.01 it/s on a 2080Ti (ratio 0.72); the printed ratios compare.
+
+Inputs are random tensors: this measures the model, not data loading (the data
+pipeline has its own benchmark). Prints a table, then one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from contextlib import nullcontext
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+import torch
+from torch import nn
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from training.losses import emd_batch_global  # noqa: E402
+from training.models import create_model  # noqa: E402
+
+PAPER_APNET_ONLY_ITS, PAPER_TANET_ITS = 13.89, 10.01
+
+
+@dataclass
+class Measurement:
+    device: str
+    model: str
+    phase: str  # train | infer
+    batch: int
+    amp: bool
+    steps_per_s: float
+    images_per_s: float
+
+
+def synchronise(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def timed(step: Callable[[], None], device: torch.device, warmup: int, steps: int) -> float:
+    """Seconds per step, after ``warmup`` untimed steps."""
+    for _ in range(warmup):
+        step()
+    synchronise(device)
+    start = time.perf_counter()
+    for _ in range(steps):
+        step()
+    synchronise(device)
+    return (time.perf_counter() - start) / steps
+
+
+def autocast(device: torch.device, amp: bool):
+    return torch.autocast(device.type, dtype=torch.float16) if amp else nullcontext()
+
+
+def train_step(model: nn.Module, batch: torch.Tensor, target: torch.Tensor, amp: bool) -> Callable[[], None]:
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.Adam(trainable, lr=1e-6)
+    scaler = torch.amp.GradScaler(batch.device.type, enabled=amp)
+    model.train()
+
+    def step() -> None:
+        optimizer.zero_grad(set_to_none=True)
+        with autocast(batch.device, amp):
+            loss = emd_batch_global(model(batch).float(), target)
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
+
+    return step
+
+
+def infer_step(model: nn.Module, batch: torch.Tensor, amp: bool) -> Callable[[], None]:
+    model.eval()
+
+    def step() -> None:
+        with torch.inference_mode(), autocast(batch.device, amp):
+            model(batch)
+
+    return step
+
+
+def measure_device(device: torch.device, batch_size: int, amp: bool, warmup: int, steps: int) -> list[Measurement]:
+    torch.manual_seed(0)
+    batch = torch.randn(batch_size, 3, 224, 224, device=device)
+    target = torch.softmax(torch.randn(batch_size, 10, device=device), dim=1)
+    models = {
+        "tanet-faithful": create_model("tanet", variant="ava", mode="faithful"),
+        "tanet-deployable": create_model("tanet", variant="ava", mode="deployable"),
+        "nima-mobilenetv2 (APNet-only baseline)": create_model("nima", backbone="mobilenet_v2"),
+    }
+    plan = [("tanet-faithful", "train"), ("nima-mobilenetv2 (APNet-only baseline)", "train"),
+            ("tanet-deployable", "infer"), ("tanet-faithful", "infer"), ("nima-mobilenetv2 (APNet-only baseline)", "infer")]
+    results = []
+    for name, phase in plan:
+        model = models[name].to(device)
+        step = train_step(model, batch, target, amp) if phase == "train" else infer_step(model, batch, amp)
+        seconds = timed(step, device, warmup, steps)
+        results.append(Measurement(device.type, name, phase, batch_size, amp, 1.0 / seconds, batch_size / seconds))
+        print(f"  {device.type} {phase:5s} {name}: {batch_size / seconds:.1f} images/s", file=sys.stderr, flush=True)
+    return results
+
+
+def ratios(results: list[Measurement]) -> dict[str, float]:
+    by_key = {(m.device, m.model, m.phase): m.images_per_s for m in results}
+    out = {"paper_tanet_over_apnet_only": round(PAPER_TANET_ITS / PAPER_APNET_ONLY_ITS, 3)}
+    for device in sorted({m.device for m in results}):
+        base = "nima-mobilenetv2 (APNet-only baseline)"
+        for phase, tanet in (("train", "tanet-faithful"), ("infer", "tanet-deployable")):
+            out[f"{device}_{phase}_tanet_over_apnet_only"] = round(
+                by_key[(device, tanet, phase)] / by_key[(device, base, phase)], 3
+            )
+    return out
+
+
+def print_table(results: list[Measurement]) -> None:
+    header = f"{'device':6s} {'phase':5s} {'model':40s} {'batch':>5s} {'amp':>5s} {'steps/s':>8s} {'images/s':>9s}"
+    print(header)
+    print("-" * len(header))
+    for m in results:
+        print(f"{m.device:6s} {m.phase:5s} {m.model:40s} {m.batch:5d} {str(m.amp):>5s} "
+              f"{m.steps_per_s:8.2f} {m.images_per_s:9.1f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                        help="auto: CUDA when present, and the CPU in every case")
+    parser.add_argument("--gpu-batch", type=int, default=64)
+    parser.add_argument("--cpu-batch", type=int, default=4)
+    parser.add_argument("--steps", type=int, default=20, help="timed steps on CUDA")
+    parser.add_argument("--cpu-steps", type=int, default=3, help="timed steps on the CPU")
+    parser.add_argument("--no-amp", action="store_true", help="float32 on CUDA too")
+    parser.add_argument("--json", type=Path, help="also write the JSON result here")
+    args = parser.parse_args(argv)
+
+    results: list[Measurement] = []
+    if args.device in ("auto", "cuda") and torch.cuda.is_available():
+        torch.backends.cudnn.benchmark = True
+        results += measure_device(torch.device("cuda"), args.gpu_batch, not args.no_amp, 3, args.steps)
+    elif args.device == "cuda":
+        print("CUDA is not available", file=sys.stderr)
+        return 2
+    if args.device in ("auto", "cpu"):
+        results += measure_device(torch.device("cpu"), args.cpu_batch, False, 1, args.cpu_steps)
+
+    print_table(results)
+    report = {
+        "results": [asdict(m) for m in results],
+        "ratios": ratios(results),
+        "torch": torch.__version__,
+        "cpu_threads": torch.get_num_threads(),
+        "cuda_device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+        "machine": platform.machine(),
+    }
+    text = json.dumps(report, indent=2)
+    print(text)
+    if args.json:
+        args.json.write_text(text + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
