@@ -47,8 +47,9 @@ from engine.decode import DecodeError
 from engine.discovery import Discovery, FoundFile, discover
 from engine.thumbnails import GRID_SIZE, FileIdentity, ScannedImage, ThumbnailCache, ingest
 
-#: progress(done, total, current_path): files handled so far, files to handle,
-#: and the root-relative path being worked on. Called from the scanning thread.
+#: progress(done, total, current_path): files handled so far, files this scan
+#: has to handle (unchanged ones are not counted), and the root-relative path of
+#: the photo just handled. Called from the thread that runs the scan.
 ProgressCallback = Callable[[int, int, str], None]
 
 GroupKey = tuple[str, str]

@@ -35,8 +35,8 @@ def run(args: argparse.Namespace) -> int:
     def progress(done: int, total: int, current: str) -> None:
         if bar.total != total:
             bar.total = total
-        bar.update(done - bar.n)
         bar.set_postfix_str(current[-40:], refresh=False)
+        bar.update(done - bar.n)
 
     try:
         report = scan_library(args.dir, workers=max(1, args.workers), progress=progress)
