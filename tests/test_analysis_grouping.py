@@ -1,0 +1,75 @@
+"""Bursts after analysis: the burst ranker's pairs, their cache, sensitivity, and what the ranks say."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from analysis_library import analyze, burst_library, install_pairwise, install_scorer, registry_for_tests
+from engine import paths
+from engine.analysis import read_analyses, regroup
+from engine.analysis.modelset import load_model_set
+from engine.catalog import Catalog
+from engine.runtime import RuntimeSettings
+from engine.scan import scan_library
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Path:
+    root = burst_library(tmp_path / "library")
+    scan_library(root, workers=1)
+    install_scorer(paths.user_models_dir())
+    install_pairwise(paths.user_models_dir())
+    return root
+
+
+def frames(catalog: Catalog) -> list[int]:
+    return [catalog.photo_by_path(f"burst/frame_{i}.jpg").id for i in (1, 2, 3)]
+
+
+def test_the_burst_ranker_compares_each_pair_once_and_its_preference_is_a_reason(library: Path):
+    report = analyze(library)
+    assert "pairwise: tiny_burst_ranker" in report.models and (report.groups, report.grouped_photos) == (1, 3)
+    with Catalog.open(library) as catalog:
+        ids = frames(catalog)
+        pairs = catalog.conn.execute("SELECT first_id, second_id, probability FROM pair_scores").fetchall()
+        results = read_analyses(catalog)
+    assert sorted((a, b) for a, b, _ in pairs) == [(ids[0], ids[1]), (ids[0], ids[2]), (ids[1], ids[2])]
+    blurred_vs = {(a, b): p for a, b, p in pairs}
+    assert blurred_vs[(ids[0], ids[1])] > 0.5 > blurred_vs[(ids[1], ids[2])], "sharp frames beat the blurred one"
+    best = [results[i].burst for i in ids if results[i].burst.is_best]
+    assert len(best) == 1 and any("burst ranker prefers it" in reason for reason in best[0].reasons)
+
+
+def test_regrouping_at_another_sensitivity_reuses_cached_pairs(library: Path):
+    analyze(library)
+    models = load_model_set(registry_for_tests(), RuntimeSettings(device="cpu"))
+    with Catalog.open(library) as catalog:
+        again = regroup(catalog, sensitivity=0.8, pairwise=models.pairwise)
+        assert again is not None and again.compared_pairs == 0 and again.groups == 1
+        strict = regroup(catalog, sensitivity=0.0, pairwise=models.pairwise)
+        sensitivity = catalog.conn.execute("SELECT value FROM meta WHERE key = 'analysis.burst_sensitivity'").fetchone()
+    assert strict is not None and strict.groups <= again.groups and sensitivity[0] == "0.0"
+
+
+def test_reanalysing_a_photo_drops_its_cached_pairs(library: Path):
+    analyze(library)
+    first = library / "burst" / "frame_1.jpg"
+    first.write_bytes(first.read_bytes())  # same pixels, new mtime: a changed file
+    scan_library(library, workers=1)
+    with Catalog.open(library) as catalog:
+        photo_id = frames(catalog)[0]
+    report = analyze(library)
+    assert report.analysed == 1
+    with Catalog.open(library) as catalog:
+        rows = catalog.conn.execute("SELECT COUNT(*) FROM pair_scores WHERE first_id = ? OR second_id = ?",
+                                    (photo_id, photo_id)).fetchone()[0]
+    assert rows == 2, "its two pairs were compared again, not kept stale or duplicated"
+
+
+def test_singles_are_their_own_best_group(library: Path):
+    analyze(library)
+    with Catalog.open(library) as catalog:
+        coffee = read_analyses(catalog)[catalog.photo_by_path("coffee.jpg").id].burst
+    assert coffee is not None and (coffee.kind, coffee.size, coffee.rank, coffee.is_best) == ("single", 1, 1, True)
