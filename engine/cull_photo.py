@@ -1,0 +1,32 @@
+"""One photo as the culling views see it: the catalog record plus its analysis summary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import PurePosixPath
+
+from engine.catalog import PhotoRecord
+from engine.decisions import Decision
+from engine.insights import NO_INSIGHT, PhotoInsight
+
+
+@dataclass(frozen=True)
+class CullPhoto:
+    record: PhotoRecord
+    insight: PhotoInsight = NO_INSIGHT
+
+    @property
+    def id(self) -> int:
+        return self.record.id
+
+    @property
+    def name(self) -> str:
+        return PurePosixPath(self.record.path).name or self.record.stem
+
+    @property
+    def decision(self) -> Decision:
+        return Decision(self.record.flag, self.record.rating, self.record.label)
+
+    def with_decision(self, decision: Decision) -> "CullPhoto":
+        record = replace(self.record, flag=decision.flag, rating=decision.rating, label=decision.label)
+        return replace(self, record=record)

@@ -1,0 +1,156 @@
+"""One photo drawn with a :class:`engine.viewport.Viewport` (fit / 100 %, pan, zoom).
+
+Several canvases may share one :class:`SharedViewport` — that is the whole of
+"synchronised zoom and pan" in compare. The canvas draws whatever the
+:class:`~photocull.workers.PreviewLoader` has (preview first, full size once
+zoomed past what the preview can show) and asks for the rest.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtWidgets import QWidget
+
+from engine.cull_photo import CullPhoto
+from engine.viewport import Viewport
+from photocull import style
+from photocull.workers import PreviewLoader
+
+
+class SharedViewport(QObject):
+    changed = Signal()
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.viewport = Viewport()
+
+    def set(self, viewport: Viewport) -> None:
+        if viewport != self.viewport:
+            self.viewport = viewport
+            self.changed.emit()
+
+
+def caption_for(photo: CullPhoto, show_insights: bool) -> str:
+    record = photo.record
+    parts = [photo.name]
+    if record.flag:
+        parts.append("⚑ pick" if record.flag == 1 else "✕ reject")
+    if record.rating:
+        parts.append("★" * record.rating)
+    if record.label:
+        parts.append(record.label)
+    if show_insights:
+        parts.extend(photo.insight.summary()[:3])
+    return "   ·   ".join(parts)
+
+
+class ImageCanvas(QWidget):
+    clicked = Signal()
+
+    def __init__(self, previews: PreviewLoader, shared: SharedViewport, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.previews = previews
+        self.shared = shared
+        self.photo: CullPhoto | None = None
+        self.caption = ""
+        self.active = False
+        self.show_faces = False
+        self._drag_from: QPointF | None = None
+        self.setMinimumSize(120, 90)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        shared.changed.connect(self.update)
+        previews.ready.connect(self._preview_ready)
+        self.font_small = QFont()
+        self.font_small.setPointSizeF(9)
+
+    def set_photo(self, photo: CullPhoto | None, caption: str = "") -> None:
+        self.photo = photo
+        self.caption = caption
+        self.update()
+
+    def image_size(self) -> tuple[float, float]:
+        """Full-resolution size (from the catalog), else what is loaded."""
+        if self.photo is None:
+            return (1.0, 1.0)
+        record = self.photo.record
+        if record.width and record.height:
+            return (float(record.width), float(record.height))
+        pixmap = self.previews.best(self.photo)
+        return (float(pixmap.width()), float(pixmap.height())) if pixmap else (1.0, 1.0)
+
+    def widget_size(self) -> tuple[float, float]:
+        return (float(self.width()), float(self.height()))
+
+    def _preview_ready(self, photo_id: int) -> None:
+        if self.photo is not None and self.photo.id == photo_id:
+            self.update()
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), style.BACKGROUND)
+        if self.photo is not None:
+            self._paint_photo(painter)
+        if self.caption:
+            self._paint_caption(painter)
+        if self.active:
+            painter.setPen(QPen(style.ACCENT, 2))
+            painter.drawRect(self.rect().adjusted(1, 1, -1, -1))
+        painter.end()
+
+    def _paint_photo(self, painter: QPainter) -> None:
+        viewport = self.shared.viewport
+        image, widget = self.image_size(), self.widget_size()
+        x, y, w, h = viewport.target_rect(image, widget)
+        needs_full = not viewport.is_fit and viewport.scale(image, widget) * image[0] > 1700
+        pixmap = self.previews.best(self.photo, want_full=needs_full)
+        if pixmap is None:
+            painter.setPen(style.MUTED)
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "loading…")
+            return
+        target = QRectF(x, y, w, h)
+        visible = target.intersected(QRectF(self.rect()))
+        if visible.isEmpty():
+            return
+        sx, sy = pixmap.width() / w, pixmap.height() / h
+        source = QRectF((visible.left() - x) * sx, (visible.top() - y) * sy, visible.width() * sx, visible.height() * sy)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, sx > 1.0)
+        painter.drawPixmap(visible, pixmap, source)
+        if self.show_faces:
+            painter.setPen(QPen(QColor(255, 255, 255, 110), 1))
+            for x0, y0, x1, y1 in self.photo.insight.faces:
+                painter.drawRect(QRectF(x + x0 * w, y + y0 * h, (x1 - x0) * w, (y1 - y0) * h))
+
+    def _paint_caption(self, painter: QPainter) -> None:
+        painter.setFont(self.font_small)
+        metrics = painter.fontMetrics()
+        text = metrics.elidedText(self.caption, Qt.TextElideMode.ElideRight, self.width() - 20)
+        band = QRectF(0, self.height() - 24, self.width(), 24)
+        painter.fillRect(band, QColor(20, 20, 20, 170))
+        painter.setPen(style.TEXT)
+        painter.drawText(band.adjusted(10, 0, -10, 0), Qt.AlignmentFlag.AlignVCenter, text)
+
+    # -- mouse: drag pans, double-click toggles fit/100 % at the point, wheel zooms ------------
+
+    def mousePressEvent(self, event) -> None:
+        self._drag_from = event.position()
+        self.clicked.emit()
+
+    def mouseMoveEvent(self, event) -> None:
+        if self._drag_from is None or self.shared.viewport.is_fit:
+            return
+        delta = event.position() - self._drag_from
+        self._drag_from = event.position()
+        self.shared.set(self.shared.viewport.panned(delta.x(), delta.y(), self.image_size(), self.widget_size()))
+
+    def mouseReleaseEvent(self, event) -> None:
+        self._drag_from = None
+
+    def mouseDoubleClickEvent(self, event) -> None:
+        point = (event.position().x(), event.position().y())
+        at = self.shared.viewport.to_image(point, self.image_size(), self.widget_size())
+        self.shared.set(self.shared.viewport.toggled(self.image_size(), self.widget_size(), at))
+
+    def wheelEvent(self, event) -> None:
+        factor = 1.25 if event.angleDelta().y() > 0 else 0.8
+        self.shared.set(self.shared.viewport.zoomed(factor, self.image_size(), self.widget_size()))

@@ -1,0 +1,146 @@
+"""The grid: a virtualised icon list (uniform tiles, batched layout) and a quiet tile painter.
+
+A tile shows the thumbnail, then one thin line under it: flag, stars, colour
+label and — only when insights are on and there is something to say — the
+score and a small warning for closed eyes or a soft subject. A collapsed burst
+shows its frame count in the corner. Rejected photos are dimmed, as in
+Lightroom, so what is left to judge stands out.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtWidgets import QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+from engine.cull_photo import CullPhoto
+from photocull import style
+from photocull.models import PhotoRole
+from photocull.workers import THUMB_SIDE
+
+TILE_W, TILE_H = THUMB_SIDE + 16, THUMB_SIDE + 34
+_STRIP = 22
+
+
+class GridView(QListView):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setMovement(QListView.Movement.Static)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setLayoutMode(QListView.LayoutMode.Batched)
+        self.setBatchSize(500)
+        self.setUniformItemSizes(True)
+        self.setGridSize(QSize(TILE_W + 6, TILE_H + 6))
+        self.setSpacing(0)
+        self.setSelectionMode(QListView.SelectionMode.ExtendedSelection)
+        self.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)
+        self.verticalScrollBar().setSingleStep(40)
+        self.setItemDelegate(TileDelegate(self))
+
+    def keyboardSearch(self, search: str) -> None:
+        """Letters are culling keys here, never type-to-find."""
+
+
+class TileDelegate(QStyledItemDelegate):
+    def __init__(self, view: GridView):
+        super().__init__(view)
+        self.view = view
+        self.small = QFont()
+        self.small.setPointSizeF(8.5)
+
+    def sizeHint(self, option: QStyleOptionViewItem, index) -> QSize:
+        return QSize(TILE_W, TILE_H)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
+        photo: CullPhoto | None = index.data(PhotoRole)
+        if photo is None:
+            return
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        cell = option.rect.adjusted(3, 3, -3, -3)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        painter.fillRect(cell, QColor(58, 58, 58) if selected else style.TILE)
+        image_box = QRect(cell.left() + 6, cell.top() + 6, cell.width() - 12, cell.height() - 12 - _STRIP)
+        self._paint_thumbnail(painter, image_box, index, photo)
+        self._paint_strip(painter, QRect(cell.left() + 6, image_box.bottom() + 4, cell.width() - 12, _STRIP - 4), photo)
+        self._paint_burst_badge(painter, image_box, photo)
+        if selected or option.state & QStyle.StateFlag.State_HasFocus:
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.setPen(QPen(style.ACCENT if selected else style.MUTED, 2))
+            painter.drawRect(cell.adjusted(1, 1, -1, -1))
+        painter.restore()
+
+    def _paint_thumbnail(self, painter: QPainter, box: QRect, index, photo: CullPhoto) -> None:
+        pixmap = index.data(Qt.ItemDataRole.DecorationRole)
+        if pixmap is None:
+            painter.setPen(style.MUTED)
+            painter.setFont(self.small)
+            failed = self.view.model().thumbnails.failed(photo)
+            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, "unreadable" if failed else "")
+            return
+        size = pixmap.size().scaled(box.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        if size.width() > pixmap.width():  # never upscale
+            size = pixmap.size()
+        target = QRect(0, 0, size.width(), size.height())
+        target.moveCenter(box.center())
+        if photo.record.flag == -1:
+            painter.setOpacity(0.35)
+        painter.drawPixmap(target, pixmap)
+        painter.setOpacity(1.0)
+
+    def _paint_strip(self, painter: QPainter, strip: QRect, photo: CullPhoto) -> None:
+        painter.setFont(self.small)
+        x = strip.left()
+        record = photo.record
+        if record.flag:
+            painter.setPen(style.PICK if record.flag == 1 else style.REJECT)
+            painter.drawText(QRect(x, strip.top(), 14, strip.height()), Qt.AlignmentFlag.AlignVCenter,
+                             "⚑" if record.flag == 1 else "✕")
+            x += 16
+        if record.rating:
+            painter.setPen(style.STAR)
+            painter.drawText(QRect(x, strip.top(), 60, strip.height()), Qt.AlignmentFlag.AlignVCenter, "★" * record.rating)
+            x += 9 * record.rating + 4
+        if record.label:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(style.LABEL_COLOURS.get(record.label, style.MUTED))
+            painter.drawEllipse(QRectF(x + 1, strip.center().y() - 4, 8, 8))
+            x += 14
+        right = self._insight_text(photo)
+        painter.setPen(style.MUTED)
+        name_room = QRect(x + 2, strip.top(), strip.right() - x - 2 - 8 * len(right), strip.height())
+        painter.drawText(name_room, Qt.AlignmentFlag.AlignVCenter,
+                         painter.fontMetrics().elidedText(photo.name, Qt.TextElideMode.ElideMiddle, name_room.width()))
+        if right:
+            painter.setPen(QColor(200, 150, 90) if ("eyes" in right or "soft" in right) else style.MUTED)
+            painter.drawText(strip, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, right)
+
+    def _insight_text(self, photo: CullPhoto) -> str:
+        if not self.view.model().show_insights:
+            return ""
+        insight = photo.insight
+        parts = []
+        if insight.eyes_closed:
+            parts.append("eyes")
+        if insight.blurry:
+            parts.append("soft")
+        if insight.score is not None:
+            parts.append(f"{insight.score:.1f}")
+        return " · ".join(parts)
+
+    def _paint_burst_badge(self, painter: QPainter, box: QRect, photo: CullPhoto) -> None:
+        insight = photo.insight
+        session = self.view.model().session
+        if insight.burst_id is None or session is None:
+            return
+        collapsed = session.state.collapse_bursts and insight.burst_id not in session.state.expanded
+        text = f"▣ {insight.burst_size}" if collapsed else ("best" if insight.is_burst_best else f"#{insight.burst_rank}")
+        painter.setFont(self.small)
+        width = painter.fontMetrics().horizontalAdvance(text) + 10
+        badge = QRect(box.left() + 4, box.top() + 4, width, 16)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(20, 20, 20, 190))
+        painter.drawRoundedRect(badge, 3, 3)
+        painter.setPen(style.TEXT)
+        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)

@@ -1,0 +1,115 @@
+"""Screenshots of every main view: ``python tools/screenshots.py DIR OUTDIR``.
+
+Opens photocull on DIR (offscreen unless a display is set), waits for scan and
+analysis to finish, and writes grid.png, grid_bursts_expanded.png, loupe.png,
+loupe_100.png, compare.png, burst.png, survey.png, settings.png and auto_cull.png
+into OUTDIR. Settings and catalogs go to a temporary XDG home, so the user's own
+are never touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def isolate_user_dirs() -> None:
+    home = Path(tempfile.mkdtemp(prefix="photocull-shots-"))
+    for var in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"):
+        (home / var.lower()).mkdir()
+        os.environ[var] = str(home / var.lower())
+    if not os.environ.get("DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("outdir", type=Path)
+    parser.add_argument("--timeout", type=float, default=300)
+    args = parser.parse_args(argv)
+    isolate_user_dirs()
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from photocull.app import create_window, parse_args, ready_for_grab
+    from photocull.style import apply_theme
+
+    app = QApplication(sys.argv[:1])
+    apply_theme(app)
+    window = create_window(parse_args(["--open", str(args.folder)]))
+    window.resize(1400, 900)
+    window.show()
+    deadline = time.monotonic() + args.timeout
+    while not ready_for_grab(window):
+        if time.monotonic() > deadline:
+            print(f"timed out: {window.statusBar().currentMessage()}", file=sys.stderr)
+            return 1
+        app.processEvents()
+        time.sleep(0.02)
+    args.outdir.mkdir(parents=True, exist_ok=True)
+
+    def settle(seconds: float = 0.6) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            app.processEvents()
+            time.sleep(0.01)
+
+    def shot(name: str, widget=None) -> None:
+        settle()
+        (widget or window).grab().save(str(args.outdir / f"{name}.png"))
+        print(args.outdir / f"{name}.png")
+
+    session = window.session
+    burst_row = next((row for row, p in enumerate(session.visible) if p.insight.burst_id is not None), 0)
+    window.grid.setCurrentIndex(window.model.index(burst_row))
+    shot("grid")
+    window.toggle_burst()
+    shot("grid_bursts_expanded")
+    window.toggle_burst()
+    window.current_row = 0
+    window.show_loupe(0)
+    shot("loupe")
+    window.loupe_toggle_zoom()
+    shot("loupe_100")
+    window.loupe_toggle_zoom()
+    window.show_grid()
+    window.grid.setCurrentIndex(window.model.index(burst_row))
+    window.show_compare("2-up")
+    shot("compare")
+    window.show_grid()
+    window.grid.setCurrentIndex(window.model.index(burst_row))
+    window.show_compare("burst")
+    shot("burst")
+    window.show_grid()
+    window.grid.selectAll()
+    window.show_compare("survey")
+    shot("survey")
+    window.show_grid()
+    window.grid.clearSelection()
+    for name, opener in (("settings", window.open_settings), ("auto_cull", window.open_auto_cull)):
+        QTimer.singleShot(800, lambda name=name: _grab_dialog(window, name, args.outdir))
+        opener()
+    window.close()
+    return 0
+
+
+def _grab_dialog(window, name: str, outdir: Path) -> None:
+    dialog = getattr(window, f"{name}_dialog", None)
+    if dialog is None:
+        return
+    dialog.grab().save(str(outdir / f"{name}.png"))
+    print(outdir / f"{name}.png")
+    dialog.reject()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
