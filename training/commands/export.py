@@ -19,15 +19,21 @@ _NOT_METRICS = {"val_loss", "val_skipped_at_decode"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_file_arguments(parser, checkpoint="a photocull checkpoint (.pt)", out="folder for NAME.onnx and NAME.json",
+                       name="model name (default: the preset name)")
+    parser.add_argument("--dynamo", action="store_true",
+                        help="use the dynamo exporter (only for ops the default legacy exporter lacks)")
+
+
+def add_file_arguments(parser: argparse.ArgumentParser, *, checkpoint: str, out: str, name: str) -> None:
+    """--preset, --checkpoint, --out, --name: shared with ``import-checkpoint``."""
     from training.presets import list_presets
 
     parser.add_argument("--preset", required=True, choices=list_presets(), metavar="PRESET",
-                        help="recipe the checkpoint was trained with: " + ", ".join(list_presets()))
-    parser.add_argument("--checkpoint", type=Path, required=True, help="a photocull checkpoint (.pt)")
-    parser.add_argument("--out", type=Path, required=True, help="folder for NAME.onnx and NAME.json")
-    parser.add_argument("--name", help="model name (default: the preset name)")
-    parser.add_argument("--dynamo", action="store_true",
-                        help="use the dynamo exporter (only for ops the default legacy exporter lacks)")
+                        help="the recipe the weights belong to: " + ", ".join(list_presets()))
+    parser.add_argument("--checkpoint", type=Path, required=True, help=checkpoint)
+    parser.add_argument("--out", type=Path, required=True, help=out)
+    parser.add_argument("--name", help=name)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -10,20 +10,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 NAME = "import-checkpoint"
 HELP = "convert an authors' released checkpoint into a photocull checkpoint and a verified ONNX model"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from training.presets import list_presets
+    from training.commands.export import add_file_arguments
 
-    parser.add_argument("--preset", required=True, choices=list_presets(), metavar="PRESET",
-                        help="the recipe the file belongs to: " + ", ".join(list_presets()))
-    parser.add_argument("--checkpoint", type=Path, required=True, help="the authors' file (.pth / .pth.tar)")
-    parser.add_argument("--out", type=Path, required=True, help="folder for NAME.pt, NAME.onnx and NAME.json")
-    parser.add_argument("--name", help="model name (default: PRESET-FILESTEM)")
+    add_file_arguments(parser, checkpoint="the authors' file (.pth / .pth.tar)",
+                       out="folder for NAME.pt, NAME.onnx and NAME.json", name="model name (default: PRESET-FILESTEM)")
 
 
 def run(args: argparse.Namespace) -> int:
