@@ -135,7 +135,7 @@ def verify_onnx(model: nn.Module, onnx_path: Path, spec: InputSpec) -> float:
     return worst
 
 
-def ort_cpu_ms_per_image(onnx_path: Path, spec: InputSpec, *, runs: int = 5) -> float:
+def ort_cpu_ms_per_image(onnx_path: Path, spec: InputSpec, *, runs: int = 15) -> float:
     """Median ORT CPU latency at batch 1 (one warm-up run first), in milliseconds."""
     session = create_session(onnx_path, RuntimeSettings(device="cpu", threads=torch.get_num_threads()))
     x = np.random.default_rng(0).standard_normal((1, 3, spec.height, spec.width), dtype=np.float32)
