@@ -29,6 +29,12 @@ unless it carries a decision (flag, rating or label): then it stays with status
 card re-inserted or a folder moved back finds its decisions again.
 Files below a folder that cannot be listed are left as they were: an
 unreadable folder is not evidence that its photos were deleted.
+
+Decisions other programs recorded: after the files are up to date, XMP
+sidecars next to the photos are read (:func:`engine.sidecars.import_sidecars`;
+the newer of sidecar and catalog wins), and XMP embedded in the photos decoded
+by this scan too. Reading never writes; a malformed sidecar becomes a problem
+in the report, never a failed scan.
 """
 
 from __future__ import annotations
@@ -72,6 +78,10 @@ class ScanReport:
     errors: int = 0
     cancelled: bool = False
     seconds: float = 0.0
+    #: Photos whose decision was taken from sidecars / embedded XMP in this scan.
+    imported_decisions: int = 0
+    #: Sidecars that could not be read (path, sentence); they are left untouched.
+    sidecar_problems: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -150,6 +160,7 @@ def scan_library(
     cache: ThumbnailCache | None = None,
     batch_files: int = 50,
     batch_seconds: float = 0.5,
+    import_decisions: bool = True,
 ) -> ScanReport:
     """Bring the catalog of ``root`` up to date with the files on disk.
 
@@ -184,9 +195,50 @@ def scan_library(
         finally:
             writer.flush()
         report.cancelled = cancel.is_set()
+        if import_decisions and not report.cancelled:
+            _import_recorded_decisions(catalog, {item.folder for item in found.files}, plan, report)
         report.errors = catalog.conn.execute("SELECT COUNT(*) FROM scan_errors").fetchone()[0]
     report.seconds = time.monotonic() - started
     return report
+
+
+def _import_recorded_decisions(catalog: Catalog, folders: set[str], plan: ScanPlan, report: ScanReport) -> None:
+    """Take ratings, labels and flags from sidecars and from XMP embedded in newly decoded photos.
+
+    Another program may have changed a sidecar since the last scan, so every
+    folder that holds ``.xmp`` files is looked at again; folders without any
+    cost one directory listing, which keeps the rescan of an unchanged library
+    fast. Embedded XMP needs the file opened, so only photos decoded in this
+    scan are read for it.
+    """
+    from engine.sidecars import import_sidecars  # the scan works without the decisions layer loaded
+
+    decoded = {item.path for group in plan.groups if group.needs_decode for item in group.candidates}
+    with_sidecars = _folders_with_sidecars(catalog.root, folders)
+    if not decoded and not with_sidecars:
+        return
+    photos = catalog.photos()
+    fresh = [photo for photo in photos if photo.path in decoded]
+    settled = [photo for photo in photos if photo.path not in decoded and photo.folder in with_sidecars]
+    for subset, embedded in ((settled, False), (fresh, True)):
+        if not subset:
+            continue
+        outcome = import_sidecars(catalog, photos=subset, embedded=embedded)
+        report.imported_decisions += outcome.imported
+        report.sidecar_problems += [(str(p.path), p.message) for p in outcome.problems]
+
+
+def _folders_with_sidecars(root: Path, folders: set[str]) -> set[str]:
+    """The root-relative folders that contain at least one ``.xmp`` file (any case)."""
+    found: set[str] = set()
+    for folder in folders:
+        try:
+            with os.scandir(os.path.join(root, folder)) as entries:
+                if any(entry.name.lower().endswith(".xmp") for entry in entries):
+                    found.add(folder)
+        except OSError:
+            continue
+    return found
 
 
 def grid_thumbnail(root: Path, photo: PhotoRecord, cache: ThumbnailCache | None = None) -> Path:

@@ -33,8 +33,8 @@ def build(root: Path, names: list[str]) -> list[Path]:
 
 
 def scanned(root: Path) -> Catalog:
-    """Scan ``root`` and open its catalog."""
-    report = scan_library(root, workers=1)
+    """Scan ``root`` (files only: sidecar import is what these tests exercise) and open its catalog."""
+    report = scan_library(root, workers=1, import_decisions=False)
     assert report.errors == 0, report
     return Catalog.open(root, create=False)
 
