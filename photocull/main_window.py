@@ -179,7 +179,7 @@ class MainWindow(QMainWindow):
         edit.addAction(self._action("Redo", self.redo, "Ctrl+Shift+Z"))
         photo = menu.addMenu("&Photo")
         for key, binding in DECISION_KEYS.items():
-            photo.addAction(self._action(binding.description.capitalize(), lambda k=key: self.apply_key(k), key))
+            photo.addAction(self._action(binding.description.capitalize(), lambda _checked=False, k=key: self.apply_key(k), key))
         view = menu.addMenu("&View")
         for key, slot in (("G", self.show_grid), ("E", lambda: self.show_loupe()), ("C", lambda: self.show_compare("2-up")),
                           ("N", lambda: self.show_compare("survey")), ("B", lambda: self.show_compare("burst")),
@@ -241,7 +241,7 @@ class MainWindow(QMainWindow):
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
         for entry in self.settings.recent_libraries:
-            self.recent_menu.addAction(entry, lambda e=entry: self.open_folder(Path(e)))
+            self.recent_menu.addAction(entry, lambda _checked=False, e=entry: self.open_folder(Path(e)))
         self.recent_menu.setEnabled(bool(self.settings.recent_libraries))
 
     def _reload(self, then: Callable[[], None] | None = None) -> None:
