@@ -37,7 +37,7 @@ from engine.sorting import SORT_KEYS, SORT_LABELS
 from photocull import analysis_hook
 from photocull.auto_cull_dialog import AutoCullDialog
 from photocull.models import PhotoListModel
-from photocull.personalize import UNAVAILABLE, personalize_function
+from photocull.personalize import UNAVAILABLE, personalize_function, run_personalize
 from photocull.settings_dialog import SettingsDialog
 from photocull.views.compare import CompareView
 from photocull.views.grid import GridView
@@ -542,9 +542,14 @@ class MainWindow(QMainWindow):
             self.say(UNAVAILABLE)
             return
         self._show_progress(True, "Personalizing from your picks…")
-        self.jobs.start(EngineJob(function, self.session.root, with_progress=True),
-                  failed=self._failed, progress=lambda d, t, p: self._stage_progress("Personalizing", d, t, p),
-                  finished=lambda result: (self._show_progress(False), self.say(f"Personalized: {result}")))
+        self.jobs.start(EngineJob(run_personalize, function, self.session.root, with_progress=True),
+                        failed=self._failed, progress=lambda d, t, p: self._stage_progress("Personalizing", d, t, p),
+                        finished=self._personalized)
+
+    def _personalized(self, message: str) -> None:
+        self._show_progress(False)
+        self.say(message)
+        self._reload()
 
     # -- settings ---------------------------------------------------------------------------------
 

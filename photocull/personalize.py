@@ -1,17 +1,21 @@
 """The "Personalize from my picks" hook.
 
-The engine part comes from another issue. The button calls
-``engine.personalize.personalize_from_picks(library_root, *, progress)`` when
-that function exists; until then it is disabled and says so. Nothing is faked.
+The engine part is :func:`engine.personalize.personalize` (``catalog, progress``
+→ a report with ``status`` and a one-sentence ``message``). The button calls it
+when that function exists in this build; otherwise it is disabled and its
+tooltip says why. Nothing is faked.
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from pathlib import Path
+
+from engine.catalog import Catalog
 
 ENGINE_MODULE = "engine.personalize"
-ENGINE_FUNCTION = "personalize_from_picks"
+ENGINE_FUNCTION = "personalize"
 UNAVAILABLE = ("Personalize from my picks is not available yet: this build has no "
                f"{ENGINE_MODULE}.{ENGINE_FUNCTION}.")
 
@@ -24,3 +28,10 @@ def personalize_function() -> Callable | None:
         return None
     function = getattr(module, ENGINE_FUNCTION, None)
     return function if callable(function) else None
+
+
+def run_personalize(function: Callable, root: Path, progress: Callable[[int, int, str], None]) -> str:
+    """Fit the personal model of the library at ``root`` (worker thread); the report's sentence."""
+    with Catalog.open(root) as catalog:
+        report = function(catalog, progress=lambda done, total: progress(done, total, ""))
+    return str(getattr(report, "message", report))

@@ -197,12 +197,24 @@ def test_auto_cull_suggests_and_applies_only_what_is_confirmed(window, qtbot, sh
     assert flags["DSC_0102.jpg"] == REJECT and flags[cover] == UNFLAGGED
 
 
-def test_personalize_button_is_honest_about_availability(window):
+def test_personalize_runs_the_engine_and_reports_its_verdict(window, qtbot):
     if personalize_function() is None:
-        assert not window.personalize_button.isEnabled()
-        assert window.personalize_button.toolTip() == UNAVAILABLE
-    else:
-        assert window.personalize_button.isEnabled()
+        pytest.skip("engine.personalize is not in this checkout; the disabled state is tested below")
+    assert window.personalize_button.isEnabled()
+    window.personalize_button.click()
+    # two picks are far too few to learn from: the engine says so, the app shows it
+    qtbot.waitUntil(lambda: not window.working and "Personalizing" not in window.statusBar().currentMessage(),
+                    timeout=30_000)
+    assert "Background work failed" not in window.statusBar().currentMessage()
+    assert window.statusBar().currentMessage()
+
+
+def test_personalize_button_is_disabled_with_a_reason_when_the_engine_lacks_it(qtbot, monkeypatch):
+    monkeypatch.setattr("photocull.main_window.personalize_function", lambda: None)
+    win = create_window(parse_args([]))
+    qtbot.addWidget(win)
+    assert not win.personalize_button.isEnabled()
+    assert win.personalize_button.toolTip() == UNAVAILABLE
 
 
 def test_settings_dialog_lists_models_and_persists_choices(window, qtbot):
