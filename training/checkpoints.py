@@ -216,6 +216,23 @@ AUTHORS_REPORTED: dict[str, tuple[ReportedMetric, ...]] = {
         ReportedMetric("plcc", 0.531, "TAD66K", "test"),
         ReportedMetric("mse_0_1", 0.016, "TAD66K", "test"),
     ),
+    # EAT (MODELS.md §3.4): numbers in the file names, measured on the AVA split's test.csv used as "val".
+    "AVA_AOT_vacc_0.8259_srcc_0.7596_vlcc_0.7710.pth": (
+        ReportedMetric("accuracy", 0.8259, "AVA", "authors' split test.csv (12,776 images)"),
+        ReportedMetric("srcc", 0.7596, "AVA", "authors' split test.csv (12,776 images)"),
+        ReportedMetric("plcc", 0.7710, "AVA", "authors' split test.csv (12,776 images)"),
+    ),
+    "TAD66K_AOT_vacc_0.6882_srcc_0.5171_vlcc_0.5460.pth": (
+        ReportedMetric("accuracy", 0.6882, "TAD66K", "test"),
+        ReportedMetric("srcc", 0.5171, "TAD66K", "test"),
+        ReportedMetric("plcc", 0.5460, "TAD66K", "test"),
+    ),
+}
+
+#: Licence of the repository each architecture's release files come from.
+RELEASE_LICENCES: dict[str, str] = {
+    "tanet": "Apache-2.0 (TANet repository); the weight file's own terms are unstated",
+    "eat": "Apache-2.0 (EAT repository, Image-Aesthetics-and-Quality-Assessment); the weight file's own terms are unstated",
 }
 
 
@@ -232,7 +249,7 @@ def import_checkpoint(
     out_dir: str | os.PathLike[str],
     *,
     name: str | None = None,
-    licence: str = "Apache-2.0 (TANet repository); the weight file's own terms are unstated",
+    licence: str | None = None,
 ) -> ImportedModel:
     """Turn an authors' release file into our checkpoint plus a verified ONNX export.
 
@@ -249,6 +266,7 @@ def import_checkpoint(
 
         preset = get_preset(preset)
     source = Path(path)
+    licence = licence or RELEASE_LICENCES.get(preset.model, "the release file's terms are unstated")
     name = name or f"{preset.name}-{source.name.split('.')[0]}"
     out_dir = Path(out_dir)
     model = create_model(preset.model, **preset.model_kwargs)

@@ -287,3 +287,6 @@ register_preset(
         loss="emd_per_sample",
     )
 )
+
+# --- EAT (§3) and ELTA (§4) live in their own modules ------------------------------------
+from training import presets_eat, presets_elta  # noqa: E402,F401  (registers their presets)
