@@ -187,6 +187,8 @@ def summarise(
     threshold = {"1-10": AVA_THRESHOLD, "0-1": 0.5}.get(scale)
     if threshold is not None:
         out["accuracy"] = binary_accuracy(predicted, true, threshold)
+    tail = long_tail_mae(predicted, true)  # ELTA's label buckets, percentiles of this set (§9)
+    out.update({f"mae_ll_{scale}": tail.low, f"mae_lm_{scale}": tail.medium, f"mae_lh_{scale}": tail.high})
     if predicted_dist is not None and true_dist is not None:
         out["emd_r1"] = emd(predicted_dist, true_dist, r=1)
         out["emd_r2"] = emd(predicted_dist, true_dist, r=2)

@@ -87,6 +87,10 @@ class PairwiseObjective:
 
 
 def objective_for(preset: Preset) -> PointwiseObjective | PairwiseObjective:
+    if preset.loss == "elta":  # ELTA's enhancers (TFA, FLSA, ...): training/elta/objective.py
+        from training.elta.objective import ELTAObjective
+
+        return ELTAObjective(preset)
     return PairwiseObjective(preset) if preset.objective == "pairwise" else PointwiseObjective(preset)
 
 
