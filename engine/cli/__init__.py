@@ -51,6 +51,7 @@ COMMAND_MODULES: list[str] = [
     "undo_trash",
     "analyze",
     "models",
+    "personalize",
 ]
 
 

@@ -1,0 +1,158 @@
+"""The user's decisions as training examples: a utility per decided photo, and preference pairs.
+
+Utility (an ordinal "how much did the user want this photo"), from the catalog's decisions:
+
+========================  =======
+decision                  utility
+========================  =======
+rejected                  0
+1..5 stars                stars
+picked, no stars          3
+picked                    +0.5 on top (a pick beats an unpicked photo with the same stars)
+========================  =======
+
+Only decisions made by the user count (source ``user`` or ``sidecar``, i.e. made in
+photocull or in another editor): ``auto`` decisions are accepted auto-cull proposals,
+which come from the generic scores and would teach the model its own opinion.
+
+Pairs ("winner beat loser"), three kinds:
+
+* **burst**: inside a burst (the ``bursts`` table, kind ``burst``) that holds at least one
+  decision, the frames the user left alone count as "not chosen" (utility
+  :data:`NOT_CHOSEN`), and every two frames with different utility make a pair. This is the
+  cleanest signal there is: same scene, same moment, the user chose one.
+* **calibration**: answers to "help me calibrate" A/B questions (:mod:`engine.personalize.calibrate`).
+* **overall**: decided photos with different utilities anywhere in the library; all such
+  pairs up to :data:`ALL_PAIRS_UP_TO` decided photos, then :data:`PARTNERS_PER_PHOTO` random
+  partners each, so 5,000 decisions stay a few hundred thousand pairs.
+
+Cross-validation folds must keep near-twins together, so each photo gets a ``group``: its
+burst's id, or its own id outside bursts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+import numpy as np
+
+from engine.catalog import Catalog
+
+NOT_CHOSEN = 1.0
+PICKED_STARS = 3.0
+PICK_BONUS = 0.5
+USER_SOURCES = ("user", "sidecar")
+ALL_PAIRS_UP_TO = 400
+PARTNERS_PER_PHOTO = 40
+BURST, CALIBRATION, OVERALL = 0, 1, 2
+PAIR_KINDS = {BURST: "burst", CALIBRATION: "calibration", OVERALL: "overall"}
+#: Burst and calibration pairs compare near-identical content: they weigh more.
+PAIR_WEIGHTS = {BURST: 2.0, CALIBRATION: 2.0, OVERALL: 1.0}
+
+
+@dataclass(frozen=True)
+class Preferences:
+    """Everything the heads learn from, keyed by photo id."""
+
+    photo_ids: np.ndarray    # (N,) decided photos
+    utility: np.ndarray      # (N,)
+    stars: np.ndarray        # (N,) 0 = no stars
+    pairs: np.ndarray        # (P, 2) winner id, loser id
+    pair_kind: np.ndarray    # (P,) BURST | CALIBRATION | OVERALL
+    groups: dict[int, int]   # photo id -> fold group (burst id or own id)
+
+    @property
+    def decisions(self) -> int:
+        return len(self.photo_ids)
+
+    @property
+    def pair_weights(self) -> np.ndarray:
+        return np.array([PAIR_WEIGHTS[int(k)] for k in self.pair_kind], dtype=np.float64)
+
+    def count(self, kind: int) -> int:
+        return int((self.pair_kind == kind).sum())
+
+
+def utility_of(flag: int, rating: int) -> float | None:
+    """The ordinal utility of one decision; None when the photo carries no decision."""
+    if flag < 0:
+        return 0.0
+    if rating > 0:
+        return float(rating) + (PICK_BONUS if flag > 0 else 0.0)
+    if flag > 0:
+        return PICKED_STARS + PICK_BONUS
+    return None
+
+
+def read_preferences(catalog: Catalog, choices: Iterable[tuple[int, int]] = (), *,
+                     known: set[int] | None = None, seed: int = 0) -> Preferences:
+    """Decisions (and calibration ``choices``) as examples, restricted to photo ids in ``known``."""
+    decided = _decided(catalog, known)
+    bursts = _bursts(catalog, known)
+    groups = {pid: pid for pid in decided}
+    pairs: list[tuple[int, int, int]] = []
+    for group_id, members in bursts.items():
+        utilities = {pid: decided.get(pid, (None, 0))[0] for pid in members}
+        if all(u is None for u in utilities.values()):
+            continue
+        for pid in members:
+            groups[pid] = group_id
+        pairs += _ordered_pairs({pid: NOT_CHOSEN if u is None else u for pid, u in utilities.items()}, BURST)
+    pairs += [(w, l, CALIBRATION) for w, l in choices if known is None or (w in known and l in known)]
+    for pid in {p for w, l, _ in pairs for p in (w, l)}:
+        groups.setdefault(pid, pid)
+    pairs += _overall_pairs({pid: u for pid, (u, _) in decided.items()}, np.random.default_rng(seed))
+    ids = np.array(sorted(decided), dtype=np.int64)
+    array = np.array([(w, l) for w, l, _ in pairs], dtype=np.int64).reshape(-1, 2)
+    return Preferences(
+        photo_ids=ids,
+        utility=np.array([decided[int(p)][0] for p in ids], dtype=np.float64),
+        stars=np.array([decided[int(p)][1] for p in ids], dtype=np.float64),
+        pairs=array,
+        pair_kind=np.array([k for _, _, k in pairs], dtype=np.int64),
+        groups=groups,
+    )
+
+
+def _decided(catalog: Catalog, known: set[int] | None) -> dict[int, tuple[float, int]]:
+    marks = ", ".join("?" for _ in USER_SOURCES)
+    rows = catalog.conn.execute(
+        f"SELECT photo_id, flag, rating FROM decisions WHERE source IN ({marks})", USER_SOURCES
+    ).fetchall()
+    decided = {}
+    for pid, flag, rating in rows:
+        utility = utility_of(flag, rating)
+        if utility is not None and (known is None or pid in known):
+            decided[pid] = (utility, rating)
+    return decided
+
+
+def _bursts(catalog: Catalog, known: set[int] | None) -> dict[int, list[int]]:
+    groups: dict[int, list[int]] = {}
+    for pid, group_id in catalog.conn.execute(
+            "SELECT photo_id, group_id FROM bursts WHERE kind = 'burst' AND size > 1 ORDER BY group_id, photo_id"):
+        if known is None or pid in known:
+            groups.setdefault(group_id, []).append(pid)
+    return {g: m for g, m in groups.items() if len(m) > 1}
+
+
+def _ordered_pairs(utilities: dict[int, float], kind: int) -> list[tuple[int, int, int]]:
+    items = list(utilities.items())
+    return [(a, b, kind) for a, ua in items for b, ub in items if ua > ub]
+
+
+def _overall_pairs(utilities: dict[int, float], rng: np.random.Generator) -> list[tuple[int, int, int]]:
+    if len(utilities) <= ALL_PAIRS_UP_TO:
+        return _ordered_pairs(utilities, OVERALL)
+    ids = np.array(list(utilities), dtype=np.int64)
+    values = np.array([utilities[int(p)] for p in ids])
+    first = np.repeat(np.arange(len(ids)), PARTNERS_PER_PHOTO)
+    second = rng.integers(0, len(ids), size=len(first))
+    keep = values[first] != values[second]
+    first, second = first[keep], second[keep]
+    winner_first = values[first] > values[second]
+    winners = np.where(winner_first, ids[first], ids[second])
+    losers = np.where(winner_first, ids[second], ids[first])
+    unique = np.unique(np.stack([winners, losers], axis=1), axis=0)
+    return [(int(w), int(l), OVERALL) for w, l in unique]

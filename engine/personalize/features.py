@@ -1,0 +1,194 @@
+"""What the personal model sees of a photo: a fixed-length vector built from the stored analysis.
+
+Three blocks, all read from the catalog (``engine.analysis`` wrote them), none needing pixels:
+
+* the **look**: the installed embedding model's vector (1280-d for the shipped MobileNetV2),
+  projected on its first :data:`LOOK_COMPONENTS` principal components. The projection is
+  fitted on every analysed photo of the library (no labels involved), because a linear head
+  on 1280 raw dimensions would need thousands of decisions to stop overfitting; the
+  principal axes keep most of the variance (scene type, colour, layout) in a few numbers.
+  Without an embedding model the analysis' own descriptor is used the same way.
+* the **cues**: exposure, contrast, colourfulness, noise and sharpness (:mod:`engine.cues`),
+  plus face count and the closed-eyes flag.
+* the **scores**: every scoring model's output (technical quality; aesthetic when installed).
+
+Every column is standardised with the mean and spread of the library's photos; a missing
+value (no faces measured, a model not run on that photo) becomes the mean, i.e. 0. The
+fitted :class:`FeatureSpace` is saved with the personal model so scores stay comparable.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.catalog import Catalog
+
+LOOK_COMPONENTS = 24
+DESCRIPTOR_MODEL = "descriptor"
+CUE_NAMES = (
+    "mean_luminance", "highlights_clipped", "shadows_clipped", "brightness_stops", "contrast_rms",
+    "colourfulness", "noise_sigma", "subject_sharpness", "background_sharpness",
+)
+_EXTRA_NAMES = ("blurry", "face_count", "eyes_closed")
+_PCA_SAMPLE = 4000
+
+
+@dataclass(frozen=True)
+class RawFeatures:
+    """Unprojected features of the analysed photos, one row per photo (``photo_ids`` order)."""
+
+    photo_ids: np.ndarray          # (N,) int64
+    look: np.ndarray | None        # (N, D) float32, NaN rows where a photo has no vector
+    look_model: str | None         # embedding model name (or "descriptor")
+    tabular: np.ndarray            # (N, T) float64, NaN = missing
+    tabular_names: tuple[str, ...]
+    generic: np.ndarray            # (N,) the library's sort score (1..10), NaN when none
+
+    def index_of(self) -> dict[int, int]:
+        return {int(pid): i for i, pid in enumerate(self.photo_ids)}
+
+
+@dataclass(frozen=True)
+class FeatureSpace:
+    """The fitted projection: look PCA + per-column standardisation. Pure arrays, so it saves to .npz."""
+
+    look_model: str | None
+    look_mean: np.ndarray          # (D,)
+    look_basis: np.ndarray         # (D, k)
+    tabular_names: tuple[str, ...]
+    center: np.ndarray             # (k + T,)
+    scale: np.ndarray              # (k + T,)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(f"look_{i}" for i in range(self.look_basis.shape[1])) + self.tabular_names
+
+    @classmethod
+    def fit(cls, raw: RawFeatures, components: int = LOOK_COMPONENTS) -> "FeatureSpace":
+        look_mean, basis = _principal_axes(raw.look, components)
+        empty = cls(raw.look_model, look_mean, basis, raw.tabular_names,
+                    np.zeros(basis.shape[1] + len(raw.tabular_names)), np.ones(basis.shape[1] + len(raw.tabular_names)))
+        center, spread = _column_moments(empty._unscaled(raw))
+        return cls(raw.look_model, look_mean, basis, raw.tabular_names, center, spread)
+
+    def transform(self, raw: RawFeatures) -> np.ndarray:
+        """(N, k + T) standardised features; missing values become 0 (the library mean)."""
+        if raw.tabular_names != self.tabular_names or raw.look_model != self.look_model:
+            raise ValueError(
+                f"features differ from the ones the personal model was fitted on "
+                f"({raw.look_model}, {raw.tabular_names} vs {self.look_model}, {self.tabular_names}); "
+                "personalize again after re-analysing"
+            )
+        values = (self._unscaled(raw) - self.center) / self.scale
+        return np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
+
+    def _unscaled(self, raw: RawFeatures) -> np.ndarray:
+        n = len(raw.photo_ids)
+        if raw.look is None or self.look_basis.shape[1] == 0:
+            look = np.zeros((n, self.look_basis.shape[1]))
+        else:
+            look = (raw.look.astype(np.float64) - self.look_mean) @ self.look_basis
+        return np.hstack([look, raw.tabular])
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        return {"look_mean": self.look_mean, "look_basis": self.look_basis, "center": self.center, "scale": self.scale}
+
+    def describe(self) -> dict:
+        return {"look_model": self.look_model, "tabular_names": list(self.tabular_names)}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], description: dict) -> "FeatureSpace":
+        return cls(description["look_model"], arrays["look_mean"], arrays["look_basis"],
+                   tuple(description["tabular_names"]), arrays["center"], arrays["scale"])
+
+
+def read_raw_features(catalog: Catalog, look_model: str | None = None) -> RawFeatures:
+    """Features of every successfully analysed photo, from the catalog's analysis tables.
+
+    ``look_model``: which stored vectors to use; by default the embedding model stored for
+    most photos, else the descriptor.
+    """
+    conn = catalog.conn
+    rows = conn.execute(
+        "SELECT a.photo_id, a.sort_score, a.face_count, a.eyes_closed, c.cues, c.blurry "
+        "FROM photo_analysis a LEFT JOIN photo_cues c ON c.photo_id = a.photo_id "
+        "WHERE a.status = 'ok' ORDER BY a.photo_id"
+    ).fetchall()
+    ids = np.array([row["photo_id"] for row in rows], dtype=np.int64)
+    index = {int(pid): i for i, pid in enumerate(ids)}
+    look_model = look_model or _preferred_look_model(conn)
+    look = _look_matrix(conn, look_model, index) if look_model else None
+    score_tasks = [r[0] for r in conn.execute("SELECT DISTINCT task FROM photo_scores ORDER BY task")]
+    tabular = np.full((len(ids), len(CUE_NAMES) + len(_EXTRA_NAMES) + len(score_tasks)), np.nan)
+    for i, row in enumerate(rows):
+        cues = json.loads(row["cues"]) if row["cues"] else {}
+        tabular[i, :len(CUE_NAMES)] = [_number(cues.get(name)) for name in CUE_NAMES]
+        tabular[i, len(CUE_NAMES):len(CUE_NAMES) + 3] = [_number(row["blurry"]), _number(row["face_count"]),
+                                                         _number(row["eyes_closed"])]
+    offset = len(CUE_NAMES) + len(_EXTRA_NAMES)
+    for column, task in enumerate(score_tasks):
+        for pid, score in conn.execute("SELECT photo_id, score FROM photo_scores WHERE task = ?", (task,)):
+            if pid in index:
+                tabular[index[pid], offset + column] = _number(score)
+    names = CUE_NAMES + _EXTRA_NAMES + tuple(f"score_{task}" for task in score_tasks)
+    generic = np.array([_number(row["sort_score"]) for row in rows], dtype=np.float64)
+    return RawFeatures(ids, look, look_model, tabular, names, generic)
+
+
+def _preferred_look_model(conn: sqlite3.Connection) -> str | None:
+    counts = conn.execute(
+        "SELECT model, COUNT(*) AS n FROM photo_embeddings GROUP BY model ORDER BY (model = ?), n DESC, model",
+        (DESCRIPTOR_MODEL,),
+    ).fetchall()
+    return counts[0]["model"] if counts else None
+
+
+def _look_matrix(conn: sqlite3.Connection, model: str, index: dict[int, int]) -> np.ndarray | None:
+    rows = conn.execute("SELECT photo_id, dim, vector FROM photo_embeddings WHERE model = ?", (model,)).fetchall()
+    if not rows:
+        return None
+    dim = max(row["dim"] for row in rows)
+    matrix = np.full((len(index), dim), np.nan, dtype=np.float32)
+    for row in rows:
+        i = index.get(row["photo_id"])
+        if i is not None and row["dim"] == dim:
+            matrix[i] = np.frombuffer(row["vector"], dtype="<f4")
+    return matrix
+
+
+def _principal_axes(look: np.ndarray | None, components: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and top principal axes of the rows that have a vector (SVD of the centred rows)."""
+    if look is None:
+        return np.zeros(0), np.zeros((0, 0))
+    present = look[np.isfinite(look).all(axis=1)]
+    if len(present) > _PCA_SAMPLE:  # the axes of a few thousand photos are the library's axes
+        present = present[np.random.default_rng(0).choice(len(present), _PCA_SAMPLE, replace=False)]
+    present = present.astype(np.float64)
+    k = min(components, max(len(present) - 1, 0), look.shape[1])
+    if k == 0:
+        return np.zeros(look.shape[1]), np.zeros((look.shape[1], 0))
+    mean = present.mean(axis=0)
+    _, _, vt = np.linalg.svd(present - mean, full_matrices=False)
+    return mean, vt[:k].T.copy()
+
+
+def _column_moments(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard deviation of each column over its finite entries (0 and 1 when it has none)."""
+    finite = np.isfinite(values)
+    count = finite.sum(axis=0)
+    filled = np.where(finite, values, 0.0)
+    mean = filled.sum(axis=0) / np.maximum(count, 1)
+    variance = (np.where(finite, values - mean, 0.0) ** 2).sum(axis=0) / np.maximum(count, 1)
+    spread = np.sqrt(variance)
+    return mean, np.where(spread > 1e-9, spread, 1.0)
+
+
+def _number(value: object) -> float:
+    try:
+        return float(value) if value is not None else np.nan
+    except (TypeError, ValueError):
+        return np.nan

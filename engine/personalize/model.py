@@ -1,0 +1,73 @@
+"""A fitted personal model: the feature space, one weight vector, and what its evaluation said.
+
+Both heads are linear, so whichever won the cross-validation (or their blend) collapses to
+one weight vector ``w``: the personal score of a photo is ``features(photo) · w``.
+``temperature`` turns score differences into calibrated win probabilities,
+``P(a beats b) = sigmoid(temperature * (s(a) - s(b)))``, fitted on the user's pairs.
+
+On disk it is one ``.npz`` file (arrays only, loaded with ``allow_pickle=False`` so an
+imported file can never run code) with a JSON ``meta`` entry; :data:`FORMAT` names the layout.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from engine.personalize.features import FeatureSpace, RawFeatures
+from engine.personalize.heads import win_probability
+
+FORMAT = "photocull.personal/1"
+
+
+class PersonalModelError(Exception):
+    """A personal model file that cannot be used (not ours, damaged, or from a newer format)."""
+
+
+@dataclass(frozen=True)
+class PersonalModel:
+    space: FeatureSpace
+    weights: np.ndarray
+    temperature: float
+    head: str                  # pointwise | pairwise | blend
+    active: bool               # False: evaluated and found not better than the generic score
+    report: dict = field(default_factory=dict)  # PersonalizeReport.as_dict() of the run that made it
+    created_at: float = 0.0
+
+    def scores(self, raw: RawFeatures) -> np.ndarray:
+        """Raw personal scores of ``raw``'s photos (higher = more to the user's taste)."""
+        return self.space.transform(raw) @ self.weights
+
+    def probability(self, score_a: float, score_b: float) -> float:
+        return float(win_probability(self.temperature * score_a, self.temperature * score_b))
+
+    def to_bytes(self) -> bytes:
+        meta = {"format": FORMAT, "head": self.head, "active": self.active, "temperature": self.temperature,
+                "created_at": self.created_at, "space": self.space.describe(), "report": self.report}
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, weights=self.weights, meta=np.array(json.dumps(meta)), **self.space.to_arrays())
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes, source: str = "file") -> "PersonalModel":
+        try:
+            with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+                meta = json.loads(str(arrays["meta"]))
+                loaded = {name: arrays[name] for name in arrays.files if name != "meta"}
+        except (ValueError, KeyError, OSError, EOFError, zipfile.BadZipFile) as exc:
+            raise PersonalModelError(f"{source} is not a photocull personal model ({exc})") from exc
+        if meta.get("format") != FORMAT:
+            raise PersonalModelError(f"{source} has format {meta.get('format')!r}; this photocull reads {FORMAT}")
+        try:
+            space = FeatureSpace.from_arrays(loaded, meta["space"])
+            model = cls(space, loaded["weights"], float(meta["temperature"]), str(meta["head"]), bool(meta["active"]),
+                        dict(meta.get("report", {})), float(meta.get("created_at", 0.0)))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise PersonalModelError(f"{source} is incomplete ({exc})") from exc
+        if model.weights.shape != (len(space.center),) or space.look_basis.shape[0] != len(space.look_mean):
+            raise PersonalModelError(f"{source}: weights and feature space do not fit together")
+        return model
