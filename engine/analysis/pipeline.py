@@ -18,6 +18,11 @@ re-raised after the writer commits) keeps every finished photo.
 
 When the per-photo pass completes, the whole library is grouped into bursts and
 ranked (:mod:`engine.analysis.grouping`). A cancelled run leaves grouping for the next.
+
+Default ORT threads: one per session. The decoding threads already keep the cores
+busy, and onnxruntime's intra-op pool spin-waits between ops, taking CPU from them:
+on two cores ``bench/analyze.py`` measured 267 CPU ms per photo with two ORT threads
+and 166 with one, for the same work (quality ranker, embedding, faces, cues).
 """
 
 from __future__ import annotations
@@ -43,11 +48,14 @@ from engine.models import ModelRegistry
 from engine.runtime import RuntimeSettings
 from engine.thumbnails import ThumbnailCache
 
+#: onnxruntime intra-op threads per model when the caller gives no settings (see the module docstring).
+DEFAULT_ORT_THREADS = 1
+
 
 def analyze_library(
     root: Path,
     *,
-    settings: RuntimeSettings = RuntimeSettings(),
+    settings: RuntimeSettings | None = None,
     sensitivity: float = 0.5,
     workers: int = 2,
     batch_size: int | None = None,
@@ -61,6 +69,7 @@ def analyze_library(
     Raises :class:`engine.catalog.CatalogNotFound` when the library was never scanned.
     """
     started = time.monotonic()
+    settings = settings or RuntimeSettings(threads=DEFAULT_ORT_THREADS)
     control = control or AnalysisControl()
     emit = on_event or (lambda event: None)
     with Catalog.open(root, create=False) as catalog:

@@ -15,6 +15,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from engine.analysis import AnalysisEvent, AnalysisReport, AnalysisStarted, GroupingStarted, PhotoAnalyzed, analyze_library
+from engine.analysis.pipeline import DEFAULT_ORT_THREADS
 from engine.runtime import DEVICES, RuntimeSettings
 from engine.scan import scan_library
 
@@ -26,7 +27,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("dir", type=Path, help="library folder")
     parser.add_argument("--device", choices=DEVICES, default="auto",
                         help="where models run: auto (GPU when one works), gpu, cpu (default: auto)")
-    parser.add_argument("--threads", type=int, default=0, help="inference threads (default 0: onnxruntime decides)")
+    parser.add_argument("--threads", type=int, default=DEFAULT_ORT_THREADS,
+                        help="onnxruntime threads per model; 0 lets onnxruntime decide (default: 1, because the "
+                             "decoding threads already use the other cores)")
     parser.add_argument("--workers", type=int, default=2, help="decoding threads (default: 2)")
     parser.add_argument("--sensitivity", type=_unit_interval, default=0.5,
                         help="burst grouping sensitivity 0..1; higher groups more readily (default: 0.5)")

@@ -1,0 +1,247 @@
+"""Analysis speed against its own decode limit and against a naive pipeline, measured in one run.
+
+    python bench/analyze.py [--photos DIR] [--n 16] [--workers 2] [--threads 2] [--workdir DIR]
+
+Builds ``--n`` 24-megapixel camera-like JPEGs with ``bench/scan.py``'s builder (from
+``--photos``, default: scikit-image's bundled photos), scans them (not timed), and
+with the installed models (shipped ``assets/models`` + the user's; listed in the
+output) measures, best of ``--rounds``:
+
+(a) decode limit: a reduced-size (DCT-scaled) decode of each file at the analysis
+    size, nothing else, on the same thread count;
+(b) ``engine.analysis.analyze_library`` end to end into a fresh catalog: one decode
+    per photo, faces/eyes, cues, hashes, every per-photo model in batches, catalog
+    writes, then burst grouping (the burst ranker, when installed, compares frames);
+    the per-photo pass is also reported on its own;
+(c) the same models run naively: one photo at a time, batch 1, and every consumer
+    (each model, faces, cues) decodes the full-resolution file itself.
+
+Prints images/s, CPU ms per image, and the ratios b/a (target >= 0.7 on CPU) and
+b/c, then a per-stage breakdown (single thread, ms per photo) showing which stage
+dominates. With a CUDA GPU it also times a TANet-size model on the CUDA provider at
+batch 64 against the CPU; without one it says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from scan import Timing, build_library, isolate_user_dirs, load_line, reduced_decode, timed  # noqa: E402
+
+GPU_BATCH = 64
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="photocull-bench-analyze-")).resolve()
+    isolate_user_dirs(workdir / "xdg" / "setup")
+    # Imported after the XDG variables are set, so nothing can touch a real user folder.
+    from engine.analysis.modelset import load_model_set
+    from engine.models import discover
+    from engine.runtime import RuntimeSettings
+    from engine.thumbnails import ANALYSIS_SIZE
+
+    library = build_library(workdir / f"library-{args.n}", args.photos, args.n)
+    files = sorted(library.glob("*.jpg"))
+    settings = RuntimeSettings(device="cpu", threads=args.threads)
+    models = load_model_set(discover(), settings)
+    print(f"{len(files)} JPEGs of 6000x4000 in {library}; workers={args.workers}, ORT threads={args.threads}; "
+          f"{load_line()}")
+    print(f"models ({models.provider}): {', '.join(models.labels()) or 'none'}")
+    for reason in models.refused:
+        print(f"refused: {reason}")
+
+    best: dict[str, Timing] = {}
+    for round_index in range(args.rounds):
+        timings = {"a": timed(lambda: on_pool(files, lambda p: reduced_decode(p, ANALYSIS_SIZE), args.workers))}
+        timings.update(end_to_end(library, workdir / "xdg" / f"round-{round_index}", settings, args))
+        timings["c"] = timed(lambda: naive(files, models, args.workers))
+        print(f"round {round_index + 1}: " + ", ".join(f"{k} {len(files) / timings[k].wall:.2f} img/s" for k in "abc"))
+        best = {k: min(best.get(k, t), t, key=lambda x: x.wall) for k, t in timings.items()}
+
+    n = len(files)
+    results = {
+        "images": n, "workers": args.workers, "ort_threads": args.threads, "models": list(models.labels()),
+        **{f"{k}_img_s": round(n / best[k].wall, 2) for k in ("a", "b", "b_photos", "c")},
+        **{f"{k}_cpu_ms_per_image": round(1000 * best[k].cpu / n, 1) for k in ("a", "b", "b_photos", "c")},
+        "b_setup_s": round(best["b_setup"].wall, 2),
+        "b_grouping_s": round(best["b_grouping"].wall, 2),
+        "b_over_a_wall": round(best["a"].wall / best["b"].wall, 3),
+        "b_over_a_cpu": round(best["a"].cpu / best["b"].cpu, 3),
+        "b_photos_over_a_wall": round(best["a"].wall / best["b_photos"].wall, 3),
+        "b_photos_over_a_cpu": round(best["a"].cpu / best["b_photos"].cpu, 3),
+        "b_over_c_wall": round(best["c"].wall / best["b"].wall, 3),
+        "b_over_c_cpu": round(best["c"].cpu / best["b"].cpu, 3),
+        "stage_ms_per_photo": stage_breakdown(files[: min(6, n)], models),
+        "load_after": load_line(),
+    }
+    results["gpu"] = gpu_comparison()
+    report(results)
+    (workdir / "results.json").write_text(json.dumps(results, indent=2))
+    return 0
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--photos", type=Path, help="folder of source photos (default: scikit-image's bundled photos)")
+    parser.add_argument("--n", type=int, default=16, help="number of 24 MP JPEGs (default 16)")
+    parser.add_argument("--workers", type=int, default=2, help="decoding threads for every pipeline (default 2)")
+    parser.add_argument("--threads", type=int, default=2, help="onnxruntime intra-op threads (default 2)")
+    parser.add_argument("--rounds", type=int, default=2, help="repetitions; the best of each is kept (default 2)")
+    parser.add_argument("--workdir", type=Path, help="where the library, catalogs and caches go (default: a temp dir)")
+    return parser.parse_args(argv)
+
+
+def on_pool(files: list[Path], work: Callable[[Path], object], workers: int) -> None:
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(work, files))
+
+
+def end_to_end(library: Path, user_dirs: Path, settings, args) -> dict[str, Timing]:
+    """(b) Scan (not timed), then a timed first analysis into that fresh catalog.
+
+    Returns the whole run ("b") and its phases: loading and probing the models,
+    the per-photo pass ("b_photos", the steady-state rate), and burst grouping.
+    """
+    from engine.analysis import AnalysisStarted, GroupingStarted, analyze_library
+    from engine.scan import scan_library
+
+    shutil.rmtree(user_dirs, ignore_errors=True)  # a brand-new catalog and cache: everything is analysed
+    isolate_user_dirs(user_dirs)
+    scan_library(library, workers=args.workers)
+    marks = [(time.perf_counter(), time.process_time())]
+
+    def note(event) -> None:
+        if isinstance(event, (AnalysisStarted, GroupingStarted)):
+            marks.append((time.perf_counter(), time.process_time()))
+
+    report = analyze_library(library, settings=settings, workers=args.workers, on_event=note)
+    assert report.errors == 0 and report.analysed == report.total == args.n, report
+    marks.append((time.perf_counter(), time.process_time()))
+    spans = [Timing(b[0] - a[0], b[1] - a[1]) for a, b in zip(marks, marks[1:])]
+    total = Timing(marks[-1][0] - marks[0][0], marks[-1][1] - marks[0][1])
+    return {"b": total, "b_setup": spans[0], "b_photos": spans[1], "b_grouping": spans[2]}
+
+
+def naive(files: list[Path], models, workers: int) -> None:
+    """(c) Batch 1 and a full decode for every consumer of every photo."""
+    from engine.cues import measure_cues
+
+    def full_decode(path: Path) -> Image.Image:
+        with Image.open(path) as image:
+            return ImageOps.exif_transpose(image.convert("RGB"))
+
+    def one_photo(path: Path) -> None:
+        for model in models.image_models:
+            model.run(model.prepare(full_decode(path))[None])
+        if models.face_factory is not None:
+            models.face_factory().analyze(full_decode(path))
+        measure_cues(full_decode(path))
+
+    on_pool(files, one_photo, workers)
+
+
+def stage_breakdown(files: list[Path], models) -> dict[str, float]:
+    """Median CPU ms per photo of each stage of the one-decode pipeline, run on one thread."""
+    from engine.analysis.photo import sharpness_regions
+    from engine.cues import measure_cues
+    from engine.decode import open_image
+    from engine.descriptor import describe
+    from engine.phash import phash
+    from engine.thumbnails import ANALYSIS_SIZE
+
+    stages: dict[str, list[float]] = {}
+
+    def clock(name: str, work: Callable[[], object]) -> object:
+        started = time.process_time()  # CPU of the whole process: onnxruntime's own threads count too
+        result = work()
+        stages.setdefault(name, []).append(1000 * (time.process_time() - started))
+        return result
+
+    for path in files:
+        image = clock("decode", lambda: open_image(path, max_side=ANALYSIS_SIZE))
+        faces = clock("faces", lambda: models.face_factory().analyze(image)) if models.face_factory else None
+        boxes, eyes = sharpness_regions(faces)
+        clock("cues", lambda: measure_cues(image, faces=boxes, eyes=eyes))
+        clock("phash+descriptor", lambda: (phash(image), describe(image)))
+        for model in models.image_models:
+            tensor = clock(f"preprocess {model.name}", lambda: model.prepare(image))
+            batch = np.stack([tensor] * 8)
+            started = time.process_time()
+            model.run(batch)
+            stages.setdefault(f"{model.task} {model.name} (batch 8, per photo)", []).append(
+                1000 * (time.process_time() - started) / 8)
+    return {name: round(statistics.median(values), 1) for name, values in stages.items()}
+
+
+def gpu_comparison() -> dict[str, object]:
+    """CUDA vs CPU images/s for a TANet-size model at batch 64, when a CUDA GPU works."""
+    import onnxruntime as ort
+
+    if "CUDAExecutionProvider" not in ort.get_available_providers():
+        return {"skipped": f"no CUDA GPU: this onnxruntime offers {ort.get_available_providers()}"}
+    from engine.runtime import RuntimeSettings, create_session
+
+    onnx_path = export_tanet(Path(tempfile.mkdtemp(prefix="photocull-tanet-")))
+    gpu = create_session(onnx_path, RuntimeSettings(device="gpu"))
+    if not gpu.on_gpu:
+        return {"skipped": gpu.fallback_reason}
+    cpu = create_session(onnx_path, RuntimeSettings(device="cpu"))
+    batch = np.random.default_rng(0).standard_normal((GPU_BATCH, 3, 224, 224)).astype(np.float32)
+    rates = {}
+    for label, session, rounds in (("cuda", gpu, 10), ("cpu", cpu, 1)):
+        session.run(batch)  # warm-up (CUDA kernels, memory arenas)
+        started = time.perf_counter()
+        for _ in range(rounds):
+            session.run(batch)
+        rates[f"{label}_img_s"] = round(rounds * GPU_BATCH / (time.perf_counter() - started), 1)
+    return {"model": "tanet (deployable, 224x224)", "batch": GPU_BATCH, **rates,
+            "cuda_over_cpu": round(rates["cuda_img_s"] / rates["cpu_img_s"], 1)}
+
+
+def export_tanet(folder: Path) -> Path:
+    """A random-weight TANet in ONNX: its size and operators are what matter for speed."""
+    import torch
+
+    from training.models.registry import create_model
+
+    model = create_model("tanet").eval()
+    path = folder / "tanet.onnx"
+    torch.onnx.export(model, torch.zeros(1, 3, 224, 224), path, input_names=["image"], output_names=["out"],
+                      dynamic_axes={"image": {0: "N"}, "out": {0: "N"}}, opset_version=17, dynamo=False)
+    return path
+
+
+def report(results: dict) -> None:
+    print()
+    print(f"(a) decode limit:        {results['a_img_s']:7.2f} img/s  {results['a_cpu_ms_per_image']:7.1f} CPU ms/img")
+    print(f"(b) analyze end to end:  {results['b_img_s']:7.2f} img/s  {results['b_cpu_ms_per_image']:7.1f} CPU ms/img"
+          f"  (model loading {results['b_setup_s']:.2f} s, grouping {results['b_grouping_s']:.2f} s)")
+    print(f"    per-photo pass only: {results['b_photos_img_s']:7.2f} img/s  "
+          f"{results['b_photos_cpu_ms_per_image']:7.1f} CPU ms/img")
+    print(f"(c) naive, batch 1:      {results['c_img_s']:7.2f} img/s  {results['c_cpu_ms_per_image']:7.1f} CPU ms/img")
+    print(f"b/a = {results['b_over_a_wall']:.3f} wall, {results['b_over_a_cpu']:.3f} CPU   (target >= 0.7)")
+    print(f"b/a per-photo pass only = {results['b_photos_over_a_wall']:.3f} wall, {results['b_photos_over_a_cpu']:.3f} CPU")
+    print(f"b/c = {results['b_over_c_wall']:.3f} wall, {results['b_over_c_cpu']:.3f} CPU")
+    print("stages, CPU ms per photo (run one at a time):")
+    for name, ms in sorted(results["stage_ms_per_photo"].items(), key=lambda item: -item[1]):
+        print(f"  {ms:8.1f}  {name}")
+    print(f"GPU: {results['gpu']}")
+    print(results["load_after"])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
