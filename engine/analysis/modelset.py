@@ -54,8 +54,8 @@ class ModelOutput:
     vector: np.ndarray | None  # embeddings only, float32
 
 
-class ImageModel:
-    """A per-photo model (score or embedding) run in batches on preprocessed images."""
+class LoadedModel:
+    """An installed model with its open session: what every model of the set has in common."""
 
     def __init__(self, installed: InstalledModel, session: ModelSession):
         self.installed = installed
@@ -78,7 +78,12 @@ class ImageModel:
         return self.installed.manifest.input
 
     def prepare(self, image: Image.Image) -> np.ndarray:
+        """One decoded photo as this model's input (the shared engine.preprocess)."""
         return preprocess(image, self.spec)
+
+
+class ImageModel(LoadedModel):
+    """A per-photo model (score or embedding) run in batches on preprocessed images."""
 
     def run(self, batch: np.ndarray) -> list[ModelOutput]:
         """One ONNX run over a stacked batch; one output per photo, in order."""
@@ -93,34 +98,15 @@ class ImageModel:
         return [ModelOutput(float(s), [round(float(v), 6) for v in row], None) for s, row in zip(scores, rows)]
 
 
-class PairwiseModel:
+class PairwiseModel(LoadedModel):
     """The burst ranker: P(first frame is better than second) from two images."""
-
-    def __init__(self, installed: InstalledModel, session: ModelSession):
-        self.installed = installed
-        self.session = session
-
-    @property
-    def name(self) -> str:
-        return self.installed.name
-
-    @property
-    def sha256(self) -> str:
-        return self.installed.manifest.onnx_sha256
-
-    @property
-    def spec(self) -> InputSpec:
-        return self.installed.manifest.input
-
-    def prepare(self, image: Image.Image) -> np.ndarray:
-        return preprocess(image, self.spec)
 
     def probabilities(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
         """Batched: row i is P(first[i] better than second[i]) (sigmoid of the pair logit)."""
-        logits = np.asarray(self.session.run(first, second)[0], dtype=np.float64).reshape(len(first), -1)[:, 0]
+        values = np.asarray(self.session.run(first, second)[0], dtype=np.float64).reshape(len(first), -1)[:, 0]
         if self.installed.manifest.output.kind == "score01":
-            return logits
-        return 1.0 / (1.0 + np.exp(-logits))
+            return values
+        return 1.0 / (1.0 + np.exp(-values))  # pair_logit
 
 
 @dataclass
