@@ -8,10 +8,8 @@ import pytest
 
 from analysis_library import analyze, burst_library, install_pairwise, install_scorer, registry_for_tests
 from engine import paths
-from engine.analysis import read_analyses, regroup
-from engine.analysis.modelset import load_model_set
+from engine.analysis import read_analyses, regroup_library
 from engine.catalog import Catalog
-from engine.runtime import RuntimeSettings
 from engine.scan import scan_library
 
 
@@ -44,11 +42,14 @@ def test_the_burst_ranker_compares_each_pair_once_and_its_preference_is_a_reason
 
 def test_regrouping_at_another_sensitivity_reuses_cached_pairs(library: Path):
     analyze(library)
-    models = load_model_set(registry_for_tests(), RuntimeSettings(device="cpu"))
+    again = regroup_library(library, sensitivity=0.8, registry=registry_for_tests())
+    assert again is not None and again.compared_pairs == 0 and again.groups == 1
     with Catalog.open(library) as catalog:
-        again = regroup(catalog, sensitivity=0.8, pairwise=models.pairwise)
-        assert again is not None and again.compared_pairs == 0 and again.groups == 1
-        strict = regroup(catalog, sensitivity=0.0, pairwise=models.pairwise)
+        catalog.conn.execute("DELETE FROM pair_scores")
+    fresh = regroup_library(library, sensitivity=0.8, registry=registry_for_tests())
+    assert fresh is not None and fresh.compared_pairs == 3, "without the cache the ranker runs again"
+    strict = regroup_library(library, sensitivity=0.0, registry=registry_for_tests())
+    with Catalog.open(library) as catalog:
         sensitivity = catalog.conn.execute("SELECT value FROM meta WHERE key = 'analysis.burst_sensitivity'").fetchone()
     assert strict is not None and strict.groups <= again.groups and sensitivity[0] == "0.0"
 

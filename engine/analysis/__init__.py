@@ -6,7 +6,8 @@ The GUI's whole API::
 
     control = AnalysisControl()                    # keep it: pause(), resume(), cancel()
     report = analyze_library(root, on_event=callback, control=control)   # on a worker thread
-    results = read_analyses(catalog)               # {photo_id: PhotoAnalysis}
+    results = read_analyses(catalog)               # {photo_id: PhotoAnalysis}; analysis_of(catalog, id)
+    regroup_library(root, sensitivity=0.7)         # the grouping slider: cached burst-ranker pairs reused
 
 Modules: :mod:`~engine.analysis.pipeline` (the run), :mod:`~engine.analysis.modelset`
 (which models, probing, the resume signature), :mod:`~engine.analysis.photo` (one
@@ -20,11 +21,11 @@ from engine.analysis.control import AnalysisControl
 from engine.analysis.events import (AnalysisEvent, AnalysisFinished, AnalysisReport, AnalysisStarted, EventCallback,
                                     GroupingStarted, PhotoAnalyzed)
 from engine.analysis.grouping import regroup
-from engine.analysis.pipeline import analyze_library
+from engine.analysis.pipeline import analyze_library, regroup_library
 from engine.analysis.storage import BurstInfo, FaceRow, PhotoAnalysis, ScoreRow, analysis_of, read_analyses
 
 __all__ = [
     "AnalysisControl", "AnalysisEvent", "AnalysisFinished", "AnalysisReport", "AnalysisStarted", "BurstInfo",
     "EventCallback", "FaceRow", "GroupingStarted", "PhotoAnalysis", "PhotoAnalyzed", "ScoreRow", "analysis_of",
-    "analyze_library", "read_analyses", "regroup",
+    "analyze_library", "read_analyses", "regroup", "regroup_library",
 ]

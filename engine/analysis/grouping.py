@@ -109,7 +109,7 @@ def _photo_rows(conn: sqlite3.Connection) -> dict[int, sqlite3.Row]:
                (SELECT COUNT(*) FROM faces f WHERE f.photo_id = a.photo_id AND f.prominent AND f.eyes_closed IS NOT NULL) AS faces,
                (SELECT COUNT(*) FROM faces f WHERE f.photo_id = a.photo_id AND f.prominent AND f.eyes_closed) AS closed
         FROM photo_analysis a JOIN photos p ON p.id = a.photo_id LEFT JOIN photo_cues c ON c.photo_id = a.photo_id
-        WHERE a.status = 'ok' ORDER BY a.photo_id
+        WHERE a.status = 'ok' AND p.status = 'ok' ORDER BY a.photo_id
     """
     return {row["photo_id"]: row for row in conn.execute(query)}
 

@@ -156,18 +156,24 @@ def load_model_set(registry: ModelRegistry, settings: RuntimeSettings, batch_siz
         if found is not None:
             image_models.append(ImageModel(*found))
             sessions.append(found[1])
-    pairwise = _first_working(registry.candidates("pairwise"), settings, _probe_pairwise, refused)
+    pairwise = load_pairwise(registry, settings, refused)
     if pairwise is not None:
-        sessions.append(pairwise[1])
+        sessions.append(pairwise.session)
     face_factory, face_models = _face_factory(registry, settings, refused)
     provider, note = _provider(sessions, settings)
     sort_task, sort_message = _sort_rule(registry, image_models)
     if batch_size is None:
         batch_size = GPU_BATCH if provider.startswith("GPU") else CPU_BATCH
     return ModelSet(
-        tuple(image_models), PairwiseModel(*pairwise) if pairwise else None, face_factory, face_models, tuple(refused), provider, note,
+        tuple(image_models), pairwise, face_factory, face_models, tuple(refused), provider, note,
         sort_task, sort_message, max(1, batch_size),
     )
+
+
+def load_pairwise(registry: ModelRegistry, settings: RuntimeSettings, refused: list[str]) -> PairwiseModel | None:
+    """The burst ranker alone (re-grouping needs nothing else); failures are appended to ``refused``."""
+    found = _first_working(registry.candidates("pairwise"), settings, _probe_pairwise, refused)
+    return PairwiseModel(*found) if found else None
 
 
 def _open_checked(installed: InstalledModel, settings: RuntimeSettings, probe, refused: list[str]) -> ModelSession | None:
