@@ -14,4 +14,6 @@ COMMAND_MODULES: list[str] = [
     "training.commands.export",
     "training.commands.import_checkpoint",
     "training.commands.build_assets",
+    "training.commands.personalize",
+    "training.commands.eval_piaa",
 ]
