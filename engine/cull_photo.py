@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from pathlib import PurePosixPath
 
 from engine.catalog import PhotoRecord
 from engine.decisions import Decision
@@ -21,7 +20,7 @@ class CullPhoto:
 
     @property
     def name(self) -> str:
-        return PurePosixPath(self.record.path).name or self.record.stem
+        return self.record.path.rsplit("/", 1)[-1] or self.record.stem   # (string ops: sorting 20k names by it)
 
     @property
     def decision(self) -> Decision:

@@ -17,10 +17,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QThreadPool, QTimer
+from PySide6.QtCore import QItemSelectionModel, Qt, QThreadPool
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QLabel, QMainWindow, QMessageBox,
-                               QProgressBar, QPushButton, QStackedWidget, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QLabel, QMainWindow, QProgressBar, QPushButton,
+                               QStackedWidget, QToolButton)
 
 from engine import sidecars
 from engine.analysis import AnalysisControl, AnalysisStarted, GroupingStarted, PhotoAnalyzed
@@ -134,9 +134,11 @@ class MainWindow(QMainWindow):
         bar = self.addToolBar("Filter")
         bar.setMovable(False)
         bar.addWidget(QLabel("Show"))
-        self.flag_box = _combo(FLAG_FILTERS)
-        self.stars_box = _combo([("Any stars", 0)] + [(f"≥ {n}★", n) for n in range(1, 6)])
-        self.label_box = _combo(LABEL_FILTERS)
+        # (filter values are looked up by index: PySide 6.12 on Python 3.11 mis-counts references
+        #  when a None item data crosses QVariant, so None never goes into a combo box)
+        self.flag_box = _combo(text for text, _ in FLAG_FILTERS)
+        self.stars_box = _combo(["Any stars"] + [f"≥ {n}★" for n in range(1, 6)])
+        self.label_box = _combo(text for text, _ in LABEL_FILTERS)
         for box in (self.flag_box, self.stars_box, self.label_box):
             box.currentIndexChanged.connect(self.apply_filter_controls)
             bar.addWidget(box)
@@ -414,8 +416,8 @@ class MainWindow(QMainWindow):
     def apply_filter_controls(self) -> None:
         low, high = self.score_min.value(), self.score_max.value()
         photo_filter = PhotoFilter(
-            flags=self.flag_box.currentData(), min_stars=self.stars_box.currentData(),
-            labels=self.label_box.currentData(), eyes_closed=self.eyes_button.isChecked(),
+            flags=FLAG_FILTERS[self.flag_box.currentIndex()][1], min_stars=self.stars_box.currentIndex(),
+            labels=LABEL_FILTERS[self.label_box.currentIndex()][1], eyes_closed=self.eyes_button.isChecked(),
             blurry=self.blurry_button.isChecked(),
             min_score=low if low > 0 else None, max_score=high if high < 10 else None,
         )
@@ -696,10 +698,9 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
-def _combo(choices) -> QComboBox:
+def _combo(texts) -> QComboBox:
     box = QComboBox()
-    for text, value in choices:
-        box.addItem(text, value)
+    box.addItems(list(texts))
     return box
 
 

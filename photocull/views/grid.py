@@ -10,12 +10,11 @@ Lightroom, so what is left to judge stands out.
 from __future__ import annotations
 
 from PySide6.QtCore import QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from engine.cull_photo import CullPhoto
 from photocull import style
-from photocull.models import PhotoRole
 from photocull.workers import THUMB_SIDE
 
 TILE_W, TILE_H = THUMB_SIDE + 16, THUMB_SIDE + 34
@@ -53,7 +52,10 @@ class TileDelegate(QStyledItemDelegate):
         return QSize(TILE_W, TILE_H)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
-        photo: CullPhoto | None = index.data(PhotoRole)
+        # Python objects are read from the model directly, not through index.data(): PySide 6.12
+        # on Python 3.11 drops a reference to None each time an empty QVariant comes back.
+        model = self.view.model()
+        photo = model.photo_at(index.row())
         if photo is None:
             return
         painter.save()
@@ -62,7 +64,7 @@ class TileDelegate(QStyledItemDelegate):
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         painter.fillRect(cell, QColor(58, 58, 58) if selected else style.TILE)
         image_box = QRect(cell.left() + 6, cell.top() + 6, cell.width() - 12, cell.height() - 12 - _STRIP)
-        self._paint_thumbnail(painter, image_box, index, photo)
+        self._paint_thumbnail(painter, image_box, model.thumbnails.pixmap(photo), photo)
         self._paint_strip(painter, QRect(cell.left() + 6, image_box.bottom() + 4, cell.width() - 12, _STRIP - 4), photo)
         self._paint_burst_badge(painter, image_box, photo)
         if selected or option.state & QStyle.StateFlag.State_HasFocus:
@@ -71,8 +73,7 @@ class TileDelegate(QStyledItemDelegate):
             painter.drawRect(cell.adjusted(1, 1, -1, -1))
         painter.restore()
 
-    def _paint_thumbnail(self, painter: QPainter, box: QRect, index, photo: CullPhoto) -> None:
-        pixmap = index.data(Qt.ItemDataRole.DecorationRole)
+    def _paint_thumbnail(self, painter: QPainter, box: QRect, pixmap: QPixmap | None, photo: CullPhoto) -> None:
         if pixmap is None:
             painter.setPen(style.MUTED)
             painter.setFont(self.small)

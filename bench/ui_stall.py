@@ -1,0 +1,150 @@
+"""How long does the GUI event loop ever stall while a library is scanned and analysed?
+
+    python bench/ui_stall.py [--photos 500] [--folder DIR] [--keep]
+
+Generates DIR (``--photos`` JPEGs cut from scikit-image's sample photos, 1600 px,
+with EXIF times and a burst every 10 frames) unless it exists, opens the real
+main window offscreen on it with isolated user folders, and runs a heartbeat
+``QTimer`` (5 ms) plus a "user" that scrolls the grid every 100 ms, until the
+scan and the analysis are done. A stall is the gap between two heartbeats minus
+the interval. The same heartbeat on the idle window gives the baseline, and the
+ratio says how much the background work costs the UI. Target: longest stall < 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+HEARTBEAT_MS = 5
+SOURCES = ("astronaut", "coffee", "chelsea", "rocket", "camera", "coins", "immunohistochemistry", "hubble_deep_field")
+
+
+def make_folder(folder: Path, count: int) -> None:
+    """``count`` 1600-px JPEGs: random crops of the sample photos, every 10th starting a 4-frame burst."""
+    from skimage import data
+
+    sources = [np.asarray(Image.fromarray(getattr(data, name)()).convert("RGB")) for name in SOURCES]
+    rng = np.random.default_rng(0)
+    folder.mkdir(parents=True, exist_ok=True)
+    taken = datetime(2024, 7, 1, 9, 0, 0)
+    for i in range(count):
+        source = sources[(i // 10) % len(sources)] if i % 10 < 4 else sources[rng.integers(len(sources))]
+        h, w = source.shape[:2]
+        x, y = rng.integers(0, w // 4), rng.integers(0, h // 4)
+        crop = Image.fromarray(source[y:y + 3 * h // 4, x:x + 3 * w // 4]).resize((1600, 1067))
+        taken += timedelta(seconds=1 if i % 10 < 4 else 60)
+        exif = Image.Exif()
+        exif.get_ifd(0x8769)[0x9003] = taken.strftime("%Y:%m:%d %H:%M:%S")
+        crop.save(folder / f"IMG_{i:05d}.jpg", "JPEG", quality=88, exif=exif)
+
+
+def isolate() -> None:
+    home = Path(tempfile.mkdtemp(prefix="photocull-stall-"))
+    for var in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"):
+        (home / var.lower()).mkdir()
+        os.environ[var] = str(home / var.lower())
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+class Heartbeat:
+    def __init__(self, app) -> None:
+        from PySide6.QtCore import QTimer
+
+        self.app = app
+        self.gaps: list[float] = []
+        self.last = time.perf_counter()
+        self.timer = QTimer(interval=HEARTBEAT_MS)
+        self.timer.timeout.connect(self.beat)
+
+    def beat(self) -> None:
+        now = time.perf_counter()
+        self.gaps.append(max(0.0, (now - self.last) * 1000 - HEARTBEAT_MS))
+        self.last = now
+
+    def run_until(self, done, limit_s: float) -> list[float]:
+        self.gaps, self.last = [], time.perf_counter()
+        self.timer.start()
+        end = time.monotonic() + limit_s
+        while not done() and time.monotonic() < end:
+            self.app.processEvents()
+            time.sleep(0.001)
+        self.timer.stop()
+        return self.gaps
+
+
+def summary(gaps: list[float]) -> str:
+    if not gaps:
+        return "no heartbeats"
+    ordered = np.sort(np.asarray(gaps))
+    return (f"longest {ordered[-1]:6.1f} ms, p99 {np.percentile(ordered, 99):5.1f} ms, "
+            f"p50 {np.percentile(ordered, 50):4.1f} ms, stalls > 50 ms: {int((ordered > 50).sum())}, beats {len(gaps)}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--photos", type=int, default=500)
+    parser.add_argument("--folder", type=Path, default=None)
+    parser.add_argument("--limit", type=float, default=1800, help="give up after this many seconds")
+    args = parser.parse_args(argv)
+    isolate()
+    folder = args.folder or Path(tempfile.mkdtemp(prefix="photocull-stall-photos-")) / "shoot"
+    if not folder.exists():
+        started = time.monotonic()
+        make_folder(folder, args.photos)
+        print(f"generated {args.photos} photos in {time.monotonic() - started:.1f} s: {folder}")
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from photocull.app import create_window, parse_args
+    from photocull.style import apply_theme
+
+    app = QApplication(sys.argv[:1])
+    apply_theme(app)
+    window = create_window(parse_args([]), save_settings=False)
+    window.resize(1280, 820)
+    window.show()
+    heartbeat = Heartbeat(app)
+    idle_end = time.monotonic() + 3.0
+    baseline = heartbeat.run_until(lambda: time.monotonic() > idle_end, 10)
+    print(f"idle window          : {summary(baseline)}")
+
+    scroller = QTimer(interval=100)
+    step = {"n": 0}
+
+    def scroll() -> None:  # a user paging through the grid while it fills
+        bar = window.grid.verticalScrollBar()
+        step["n"] += 1
+        bar.setValue((step["n"] * 400) % max(1, bar.maximum() + 1))
+
+    scroller.timeout.connect(scroll)
+    scroller.start()
+    started = time.monotonic()
+    window.open_folder(folder)
+    busy = heartbeat.run_until(lambda: not window.working, args.limit)
+    scroller.stop()
+    seconds = time.monotonic() - started
+    print(f"scan + analysis      : {summary(busy)}")
+    print(f"work took {seconds:.1f} s for {len(window.session.photos)} photos; status: "
+          f"{window.statusBar().currentMessage()}")
+    base_longest = max(baseline) if baseline else 0.0
+    longest = max(busy) if busy else 0.0
+    print(f"longest stall {longest:.1f} ms vs idle {base_longest:.1f} ms "
+          f"(ratio {longest / max(base_longest, 1.0):.1f}x); target < 50 ms: {'met' if longest < 50 else 'NOT met'}")
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
