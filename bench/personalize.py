@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sqlite3
 import tempfile
 import time
@@ -158,7 +157,6 @@ def main() -> None:
     parser.add_argument("--no-timing", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
-    os.environ.setdefault("PHOTOCULL_BENCH", "1")
     results: dict = {"noise": args.noise, "repeats": args.repeats, "users": {}}
     with find_catalog_for(args.library) as catalog:
         raw = read_raw_features(catalog)
