@@ -1,7 +1,7 @@
-"""TANet training and inference throughput, against an APNet-only baseline measured in the same run.
+"""TANet and EAT training and inference throughput, against an APNet-only baseline measured in the same run.
 
-    python bench/train_throughput.py [--device auto|cpu|cuda] [--gpu-batch 64] [--cpu-batch 4]
-                                     [--steps 20] [--cpu-steps 3] [--json OUT.json]
+    python bench/train_throughput.py [--device auto|cpu|cuda] [--gpu-batch 16 64] [--cpu-batch 4]
+                                     [--steps 20] [--cpu-steps 3] [--families tanet eat] [--json OUT.json]
 
 On CUDA (when present) at batch 64, 224×224, float16 autocast (AMP), and on the
 CPU at a small batch, it measures:
@@ -10,6 +10,8 @@ CPU at a small batch, it measures:
   authors' batch-coupled computation, Places365 ResNet-18 frozen, Adam on the
   2.52 M trainable parameters, batch-global EMD);
 * inference: images/s of TANet deployable (what is exported) and faithful;
+* EAT-Base (``--families eat``): training in faithful mode (Adam on all 86.9 M
+  parameters, batch-global EMD on the raw outputs), inference in deployable mode;
 * the baseline: the same for NIMA on MobileNetV2, i.e. TANet's aesthetics
   branch alone. The TANet paper's ablation reports APNet-only 13.89 it/s vs the
   full TANet 10.01 it/s on a 2080Ti (ratio 0.72); the printed ratios compare.
@@ -100,36 +102,46 @@ def infer_step(model: nn.Module, batch: torch.Tensor, amp: bool) -> Callable[[],
     return step
 
 
-def measure_device(device: torch.device, batch_size: int, amp: bool, warmup: int, steps: int) -> list[Measurement]:
+BASELINE = "nima-mobilenetv2 (APNet-only baseline)"
+#: What each family measures: (model name, create_model arguments, phase).
+PLANS = {
+    "tanet": [("tanet-faithful", ("tanet", {"variant": "ava", "mode": "faithful"}), "train"),
+              ("tanet-deployable", ("tanet", {"variant": "ava", "mode": "deployable"}), "infer"),
+              ("tanet-faithful", ("tanet", {"variant": "ava", "mode": "faithful"}), "infer")],
+    "eat": [("eat-base-faithful", ("eat", {"variant": "ava", "mode": "faithful"}), "train"),
+            ("eat-base-deployable", ("eat", {"variant": "ava", "mode": "deployable"}), "infer")],
+}
+
+
+def measure_device(device: torch.device, batch_size: int, amp: bool, warmup: int, steps: int,
+                   families: tuple[str, ...] = ("tanet",)) -> list[Measurement]:
     torch.manual_seed(0)
     batch = torch.randn(batch_size, 3, 224, 224, device=device)
     target = torch.softmax(torch.randn(batch_size, 10, device=device), dim=1)
-    models = {
-        "tanet-faithful": create_model("tanet", variant="ava", mode="faithful"),
-        "tanet-deployable": create_model("tanet", variant="ava", mode="deployable"),
-        "nima-mobilenetv2 (APNet-only baseline)": create_model("nima", backbone="mobilenet_v2"),
-    }
-    plan = [("tanet-faithful", "train"), ("nima-mobilenetv2 (APNet-only baseline)", "train"),
-            ("tanet-deployable", "infer"), ("tanet-faithful", "infer"), ("nima-mobilenetv2 (APNet-only baseline)", "infer")]
+    plan = [entry for family in families for entry in PLANS[family]]
+    plan += [(BASELINE, ("nima", {"backbone": "mobilenet_v2"}), "train"),
+             (BASELINE, ("nima", {"backbone": "mobilenet_v2"}), "infer")]
     results = []
-    for name, phase in plan:
-        model = models[name].to(device)
+    for name, (architecture, kwargs), phase in plan:
+        model = create_model(architecture, **kwargs).to(device)
         step = train_step(model, batch, target, amp) if phase == "train" else infer_step(model, batch, amp)
         seconds = timed(step, device, warmup, steps)
         results.append(Measurement(device.type, name, phase, batch_size, amp, 1.0 / seconds, batch_size / seconds))
         print(f"  {device.type} {phase:5s} {name}: {batch_size / seconds:.1f} images/s", file=sys.stderr, flush=True)
+        del model
     return results
 
 
 def ratios(results: list[Measurement]) -> dict[str, float]:
-    by_key = {(m.device, m.model, m.phase): m.images_per_s for m in results}
+    by_key = {(m.device, m.batch, m.model, m.phase): m.images_per_s for m in results}
     out = {"paper_tanet_over_apnet_only": round(PAPER_TANET_ITS / PAPER_APNET_ONLY_ITS, 3)}
-    for device in sorted({m.device for m in results}):
-        base = "nima-mobilenetv2 (APNet-only baseline)"
-        for phase, tanet in (("train", "tanet-faithful"), ("infer", "tanet-deployable")):
-            out[f"{device}_{phase}_tanet_over_apnet_only"] = round(
-                by_key[(device, tanet, phase)] / by_key[(device, base, phase)], 3
-            )
+    for device, batch in sorted({(m.device, m.batch) for m in results}):
+        for phase, model in (("train", "tanet-faithful"), ("infer", "tanet-deployable"),
+                             ("train", "eat-base-faithful"), ("infer", "eat-base-deployable")):
+            if (device, batch, model, phase) in by_key:
+                out[f"{device}_b{batch}_{phase}_{model.split('-')[0]}_over_apnet_only"] = round(
+                    by_key[(device, batch, model, phase)] / by_key[(device, batch, BASELINE, phase)], 3
+                )
     return out
 
 
@@ -146,23 +158,26 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
                         help="auto: CUDA when present, and the CPU in every case")
-    parser.add_argument("--gpu-batch", type=int, default=64)
+    parser.add_argument("--gpu-batch", type=int, nargs="+", default=[16, 64])
     parser.add_argument("--cpu-batch", type=int, default=4)
     parser.add_argument("--steps", type=int, default=20, help="timed steps on CUDA")
     parser.add_argument("--cpu-steps", type=int, default=3, help="timed steps on the CPU")
     parser.add_argument("--no-amp", action="store_true", help="float32 on CUDA too")
+    parser.add_argument("--families", nargs="+", choices=sorted(PLANS), default=["tanet"],
+                        help="which models to measure beside the baseline")
     parser.add_argument("--json", type=Path, help="also write the JSON result here")
     args = parser.parse_args(argv)
 
     results: list[Measurement] = []
     if args.device in ("auto", "cuda") and torch.cuda.is_available():
         torch.backends.cudnn.benchmark = True
-        results += measure_device(torch.device("cuda"), args.gpu_batch, not args.no_amp, 3, args.steps)
+        for batch in args.gpu_batch:
+            results += measure_device(torch.device("cuda"), batch, not args.no_amp, 3, args.steps, tuple(args.families))
     elif args.device == "cuda":
         print("CUDA is not available", file=sys.stderr)
         return 2
     if args.device in ("auto", "cpu"):
-        results += measure_device(torch.device("cpu"), args.cpu_batch, False, 1, args.cpu_steps)
+        results += measure_device(torch.device("cpu"), args.cpu_batch, False, 1, args.cpu_steps, tuple(args.families))
 
     print_table(results)
     report = {
