@@ -198,3 +198,29 @@ def test_a_tiny_eat_overfits_a_tiny_set():
         scores = model(images).numpy() @ np.arange(1, 11)
     assert losses[-1] < 0.1 * losses[0]
     assert srcc(scores, means.numpy()) > 0.9
+
+
+def test_predict_scores_a_folder_with_the_weighted_sum_rule(tmp_path):
+    import csv
+
+    from PIL import Image
+
+    from training.checkpoints import save_checkpoint
+    from training.cli import main
+
+    checkpoint = save_checkpoint(tmp_path / "eat.pt", tiny(seed=9), model_name="eat",
+                                 model_kwargs={"variant": "ava", "config": "tiny"}, preset="test-eat-tiny", epoch=1)
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for name in ("b.jpg", "a.png"):
+        Image.fromarray(rng.integers(0, 255, (40, 50, 3), dtype=np.uint8)).save(folder / name)
+    target = tmp_path / "scores.csv"
+    assert main(["predict", "--preset", "test-eat-tiny", "--checkpoint", str(checkpoint), "--images", str(folder),
+                 "--out", str(target), "--device", "cpu"]) == 0
+    with open(target) as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["file"] for r in rows] == ["a.png", "b.jpg"]
+    for row in rows:
+        raw = np.array([float(row[f"out_{i}"]) for i in range(10)])
+        assert float(row["score"]) == pytest.approx(raw @ np.arange(1, 11), abs=1e-4)
