@@ -1,6 +1,6 @@
 """Analysis speed against its own decode limit and against a naive pipeline, measured in one run.
 
-    python bench/analyze.py [--photos DIR] [--n 16] [--workers 2] [--threads 2] [--workdir DIR]
+    python bench/analyze.py [--photos DIR] [--n 16] [--workers 2] [--threads 1] [--workdir DIR]
 
 Builds ``--n`` 24-megapixel camera-like JPEGs with ``bench/scan.py``'s builder (from
 ``--photos``, default: scikit-image's bundled photos), scans them (not timed), and
@@ -99,7 +99,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--photos", type=Path, help="folder of source photos (default: scikit-image's bundled photos)")
     parser.add_argument("--n", type=int, default=16, help="number of 24 MP JPEGs (default 16)")
     parser.add_argument("--workers", type=int, default=2, help="decoding threads for every pipeline (default 2)")
-    parser.add_argument("--threads", type=int, default=2, help="onnxruntime intra-op threads (default 2)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="onnxruntime intra-op threads per model (default 1, the analysis default)")
     parser.add_argument("--rounds", type=int, default=2, help="repetitions; the best of each is kept (default 2)")
     parser.add_argument("--workdir", type=Path, help="where the library, catalogs and caches go (default: a temp dir)")
     return parser.parse_args(argv)

@@ -43,6 +43,7 @@ from engine.analysis.modelset import ModelSet, load_model_set, load_pairwise
 from engine.analysis.photo import PhotoJob, PreparedPhoto, prepare_photo
 from engine.analysis.storage import pending_jobs, register_model_set
 from engine.analysis.writer import ResultWriter
+from engine.bursts import GroupingSettings
 from engine.catalog import Catalog
 from engine.models import ModelRegistry
 from engine.runtime import RuntimeSettings
@@ -66,8 +67,10 @@ def analyze_library(
 ) -> AnalysisReport:
     """Score, measure and group every photo of a scanned library; see the module docstring.
 
-    Raises :class:`engine.catalog.CatalogNotFound` when the library was never scanned.
+    Raises :class:`engine.catalog.CatalogNotFound` when the library was never scanned, and
+    ValueError for a sensitivity outside 0..1 (before any work, not after the per-photo pass).
     """
+    GroupingSettings(sensitivity=sensitivity)
     started = time.monotonic()
     settings = settings or RuntimeSettings(threads=DEFAULT_ORT_THREADS)
     control = control or AnalysisControl()
