@@ -146,3 +146,9 @@ def test_removing_a_photo_removes_its_results(library: Path):
     with Catalog.open(library) as catalog:
         orphans = catalog.conn.execute("SELECT COUNT(*) FROM photo_cues WHERE photo_id NOT IN (SELECT id FROM photos)")
         assert orphans.fetchone()[0] == 0
+
+
+def test_a_bad_sensitivity_is_refused_before_any_work(library: Path):
+    with pytest.raises(ValueError):
+        analyze(library, sensitivity=1.5)
+    assert counts(library)["photo_analysis"] == 0
