@@ -1,7 +1,8 @@
 """``python -m training import-checkpoint``: an authors' release file → our checkpoint + ONNX export.
 
 For EAT: ``AVA_AOT_vacc_0.8259_srcc_0.7596_vlcc_0.7710.pth`` (preset eat-ava) or ``TAD66K_AOT_...pth``
-(eat-tad66k); the ImageNet ``dat_base_in1k_224.pth`` goes to ``train --backbone-weights`` instead.
+(eat-tad66k); the ImageNet ``dat_base_in1k_224.pth`` is a starting point, not a release
+(``training.checkpoints.load_backbone_file``).
 For TANet: ``SRCC_758_LCC_765.pth`` (preset tanet-ava) or
 ``SRCC_513_LCC_531_MSE_016.pth`` (tanet-tad66k), downloaded by the user from the
 authors' links; nothing is fetched here. The file must load with strict key
