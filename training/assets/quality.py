@@ -13,7 +13,10 @@ Recipe, chosen to train in minutes on two busy CPU cores:
   (fp16); training then samples groups from that cache. This is what makes the
   build take minutes instead of hours on a CPU.
 * Loss (RankIQA's efficient Siamese hinge): for every pair i < j of a group,
-  ``max(0, MARGIN − (s_i − s_j))``. One extra group per step teaches the bokeh
+  ``max(0, MARGIN − (s_i − s_j))``; plus a cross-photo hinge (every clean photo
+  above every level-4/5 version of the other photos in the step), because RankIQA
+  alone leaves each photo's absolute level free and a culling app compares
+  different photos. One extra group per step teaches the bokeh
   rule: the photo with its background blurred (a random centred ellipse keeps the
   subject sharp, see ``distortions.subject_mask``) must score at least
   ``BOKEH_MARGIN`` *above* the original, ``max(0, s_orig − s_bokeh + BOKEH_MARGIN)``:
@@ -83,9 +86,11 @@ RECIPE = AssetRecipe(
 class QualityTraining:
     variants: int = 1  # distortion groups per (photo, defect), each with its own seed/crop/flip
     bokeh_variants: int = 3  # background-blur groups per photo, each with its own subject ellipse
-    steps: int = 150
+    steps: int = 900
     groups_per_step: int = 6
     lr: float = 2e-4
+    cross_weight: float = 0.5  # weight of cross_photo_loss
+    bokeh_weight: float = 1.0  # weight of bokeh_loss
     seed: int = 20251123
     threads: int = 1  # one thread: reproducible sums, and faster than two on a shared, busy CPU
     trainable_from: int = 17
@@ -176,7 +181,11 @@ def train_ranker(model: DistortionRanker, groups: FrozenGroups, config: QualityT
         bokeh = torch.randint(len(groups.bokeh), (1,), generator=generator)
         batch = torch.cat([groups.defects[picked], groups.bokeh[bokeh]]).float()
         scores = model.score_frozen(batch.flatten(0, 1)).view(len(batch), LEVELS + 1)
-        loss = ranking_loss(scores[:-1]) + bokeh_loss(scores[-1:])
+        loss = (
+            ranking_loss(scores[:-1])
+            + config.cross_weight * cross_photo_loss(scores[:-1])
+            + config.bokeh_weight * bokeh_loss(scores[-1:])
+        )
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -208,6 +217,16 @@ def ranking_loss(scores: torch.Tensor) -> torch.Tensor:
     """RankIQA hinge: within each row (levels 0..5), every less distorted version must win by MARGIN."""
     i, j = torch.triu_indices(scores.shape[1], scores.shape[1], offset=1)
     return torch.relu(MARGIN - (scores[:, i] - scores[:, j])).mean()
+
+
+def cross_photo_loss(scores: torch.Tensor, heavy_from: int = 4) -> torch.Tensor:
+    """Every clean photo must beat every heavily distorted one (levels >= ``heavy_from``) *of any photo*.
+
+    RankIQA's hinge only orders versions of one photo, which leaves each photo's
+    absolute level free; a culling app compares different photos, so this term ties
+    the scale together: a clean frame outranks a badly damaged frame of other content.
+    """
+    return torch.relu(MARGIN - (scores[:, :1] - scores[:, heavy_from:].reshape(1, -1))).mean()
 
 
 def bokeh_loss(scores: torch.Tensor) -> torch.Tensor:

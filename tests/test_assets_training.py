@@ -1,0 +1,70 @@
+"""The asset builders' training pieces: RankIQA losses, burst-like pairs, a reproducible training loop."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from skimage import data
+
+from training.assets.burst_ranker import burst_pair
+from training.assets.quality import (
+    BOKEH_MARGIN,
+    MARGIN,
+    FrozenGroups,
+    QualityTraining,
+    bokeh_loss,
+    cross_photo_loss,
+    ranking_loss,
+    train_ranker,
+)
+from training.assets.shipping import seed_everything
+from training.models.distortion_ranker import DistortionRanker
+
+
+def test_ranking_loss_is_zero_only_when_every_level_wins_by_the_margin():
+    ordered = torch.tensor([[5.0, 4.0, 3.0, 2.0, 1.0, 0.0]]) * MARGIN
+    assert float(ranking_loss(ordered)) == 0.0
+    swapped = ordered[:, [1, 0, 2, 3, 4, 5]]
+    assert float(ranking_loss(swapped)) > 0.0
+
+
+def test_bokeh_loss_wants_background_blur_not_below_the_original():
+    assert float(bokeh_loss(torch.tensor([[1.0] + [1.0 + BOKEH_MARGIN] * 5]))) == 0.0
+    assert float(bokeh_loss(torch.tensor([[1.0] + [0.5] * 5]))) > 0.0
+
+
+def test_cross_photo_loss_compares_clean_photos_with_other_photos_damage():
+    # Each photo is perfectly ordered, but photo B's clean version (7) is below photo A's damage (8, 7.5).
+    scores = torch.tensor([[10.0, 9.5, 9.0, 8.5, 8.0, 7.5], [7.0, 6.0, 5.0, 4.0, 1.0, 0.0]])
+    assert float(ranking_loss(scores)) == 0.0
+    assert float(cross_photo_loss(scores)) > 0.0
+    consistent = torch.tensor([[10.0, 9.5, 9.0, 8.5, 1.0, 0.0], [10.0, 9.5, 9.0, 8.5, 1.0, 0.0]])
+    assert float(cross_photo_loss(consistent)) == 0.0
+
+
+def test_burst_pairs_are_two_reframed_versions_at_different_levels():
+    rng = np.random.default_rng(0)
+    photo = data.chelsea()
+    for _ in range(5):
+        (first, level_a), (second, level_b) = burst_pair(photo, rng)
+        assert level_a != level_b
+        assert first.dtype == np.uint8 and min(first.shape[:2]) >= 0.85**0.5 * min(photo.shape[:2]) - 1
+        assert first.shape != photo.shape or second.shape != photo.shape or not np.array_equal(first, second)
+
+
+def _trained_weights() -> dict[str, torch.Tensor]:
+    seed_everything(7, threads=1)
+    model = DistortionRanker()
+    frozen = torch.randn(4, 6, 160, 8, 8, generator=torch.Generator().manual_seed(1)).half()
+    groups = FrozenGroups(defects=frozen[:3], bokeh=frozen[3:])
+    train_ranker(model, groups, QualityTraining(steps=3, groups_per_step=2, seed=7))
+    return {k: v.clone() for k, v in model.state_dict().items()}
+
+
+def test_training_is_reproducible_and_moves_only_the_trainable_blocks():
+    first, second = _trained_weights(), _trained_weights()
+    assert all(torch.equal(first[k], second[k]) for k in first)
+    seed_everything(7, threads=1)
+    untouched = DistortionRanker().state_dict()
+    assert torch.equal(first["trunk.features.16.conv.0.0.weight"], untouched["trunk.features.16.conv.0.0.weight"])
+    assert not torch.equal(first["head.1.weight"], untouched["head.1.weight"])
