@@ -58,10 +58,12 @@ def isolate() -> None:
 
 
 class Heartbeat:
-    def __init__(self, app) -> None:
+    def __init__(self, app, stage=lambda: "idle") -> None:
         from PySide6.QtCore import QTimer
 
         self.app = app
+        self.stage = stage
+        self.by_stage: dict[str, list[float]] = {}
         self.gaps: list[float] = []
         self.last = time.perf_counter()
         self.timer = QTimer(interval=HEARTBEAT_MS)
@@ -69,7 +71,9 @@ class Heartbeat:
 
     def beat(self) -> None:
         now = time.perf_counter()
-        self.gaps.append(max(0.0, (now - self.last) * 1000 - HEARTBEAT_MS))
+        gap = max(0.0, (now - self.last) * 1000 - HEARTBEAT_MS)
+        self.gaps.append(gap)
+        self.by_stage.setdefault(self.stage(), []).append(gap)
         self.last = now
 
     def run_until(self, done, limit_s: float) -> list[float]:
@@ -115,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     window = create_window(parse_args([]), save_settings=False)
     window.resize(1280, 820)
     window.show()
-    heartbeat = Heartbeat(app)
+    heartbeat = Heartbeat(app, stage=lambda: "+".join(sorted(window.busy)) or "refresh")
     idle_end = time.monotonic() + 3.0
     baseline = heartbeat.run_until(lambda: time.monotonic() > idle_end, 10)
     print(f"idle window          : {summary(baseline)}")
@@ -136,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     scroller.stop()
     seconds = time.monotonic() - started
     print(f"scan + analysis      : {summary(busy)}")
+    for stage, gaps in heartbeat.by_stage.items():
+        print(f"  during {stage:13s}: {summary(gaps)}")
     print(f"work took {seconds:.1f} s for {len(window.session.photos)} photos; status: "
           f"{window.statusBar().currentMessage()}")
     base_longest = max(baseline) if baseline else 0.0

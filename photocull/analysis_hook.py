@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from engine.analysis import AnalysisControl, AnalysisReport, analyze_library
+from engine.analysis import AnalysisControl, AnalysisReport
 from engine.models import ModelRegistry, discover
 from engine.runtime import CUDA, create_session, providers_for
 from engine.settings import AppSettings
+from photocull.analysis_process import run_in_process
 
 
 def find_models(settings: AppSettings) -> tuple[ModelRegistry, str]:
@@ -24,6 +25,5 @@ def find_models(settings: AppSettings) -> tuple[ModelRegistry, str]:
 
 def run_analysis(root: Path, settings: AppSettings, control: AnalysisControl,
                  emit: Callable[[object], None]) -> AnalysisReport:
-    """Analyse the library; every analysis event is handed to ``emit`` (a Qt signal's emit)."""
-    return analyze_library(root, settings=settings.runtime(), sensitivity=settings.burst_sensitivity,
-                           registry=discover(chosen=settings.chosen_models), control=control, on_event=emit)
+    """Analyse the library in a child process (see :mod:`photocull.analysis_process`); events go to ``emit``."""
+    return run_in_process(root, settings, control, emit)

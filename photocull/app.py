@@ -9,6 +9,7 @@ folder could not be opened). It works offscreen (``QT_QPA_PLATFORM=offscreen``).
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import sys
 import time
@@ -80,6 +81,7 @@ def run_selftest(app: QApplication, window: MainWindow, out: Path, timeout_s: fl
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    multiprocessing.freeze_support()   # the analysis runs in a spawned child, also in the frozen app
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.selftest and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

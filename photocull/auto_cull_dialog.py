@@ -18,7 +18,8 @@ class AutoCullDialog(QDialog):
         picks = sum(p.flag == PICK for p in proposals)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(
-            f"{picks} picks and {len(proposals) - picks} rejects suggested for photos you have not flagged yet. "
+            f"{_count(picks, 'pick')} and {_count(len(proposals) - picks, 'reject')} suggested for photos you "
+            "have not flagged yet. "
             "Untick what you disagree with; nothing is changed until you accept (Ctrl+Z undoes it).", wordWrap=True))
         self.list = QListWidget()
         for proposal in self.proposals:
@@ -37,3 +38,7 @@ class AutoCullDialog(QDialog):
     def accepted_proposals(self) -> list[Proposal]:
         return [p for i, p in enumerate(self.proposals)
                 if self.list.item(i).checkState() == Qt.CheckState.Checked]
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"

@@ -6,7 +6,7 @@ analysing, writing sidecars, finding models) runs as :class:`EngineJob`s.
 
 Background flow after opening a folder: read what the catalog already knows
 (thumbnails appear at once from the cache) → scan for changes, re-reading the
-catalog every ~1.5 s so new photos fill in → analyse (when the analysis
+catalog every ~3 s so new photos fill in → analyse (when the analysis
 pipeline is installed) with the same periodic refresh → final refresh.
 """
 
@@ -44,7 +44,7 @@ from photocull.views.grid import GridView
 from photocull.views.loupe import LoupeView
 from photocull.workers import EngineJob, JobRunner, PreviewLoader, ThumbnailLoader, preview_path
 
-REFRESH_INTERVAL_S = 1.5
+REFRESH_INTERVAL_S = 3.0
 FLAG_FILTERS = (("All photos", None), ("Picks", frozenset({1})), ("Picks + unflagged", frozenset({1, 0})),
                 ("Unflagged", frozenset({0})), ("Rejects", frozenset({-1})))
 LABEL_FILTERS = (("Any label", None), ("Red", frozenset({"Red"})), ("Yellow", frozenset({"Yellow"})),
@@ -248,6 +248,8 @@ class MainWindow(QMainWindow):
 
     def _reload(self, then: Callable[[], None] | None = None) -> None:
         """Re-read the catalog in a worker, then show it (keeping the cursor and selection)."""
+        if self.session is None:   # a job finished after the window closed
+            return
         root = self.session.root
         self._refresh_pending = True
         self._last_refresh = time.monotonic()
@@ -559,13 +561,16 @@ class MainWindow(QMainWindow):
         dialog = SettingsDialog(self.settings, self.registry, self.device_text, self)
         self.settings_dialog = dialog
         if dialog.exec():
-            self.settings = dialog.result_settings()
+            before, self.settings = self.settings, dialog.result_settings()
             if self.persist:
                 save_settings(self.settings)
             if self.session is not None:
                 self.session.settings = self.settings
             self._apply_settings_to_views()
             self._find_models()
+            if _analysis_inputs(before) != _analysis_inputs(self.settings) and self.session and not self.working:
+                self.busy.add("analysis")   # re-score / re-group; unchanged photos are skipped by the engine
+                self._start_analysis()
 
     def _apply_settings_to_views(self) -> None:
         show = self.settings.show_insights
@@ -696,6 +701,10 @@ class MainWindow(QMainWindow):
             self.session.close()
             self.session = None
         super().closeEvent(event)
+
+
+def _analysis_inputs(settings: AppSettings) -> tuple:
+    return (settings.device, settings.chosen_models, settings.burst_sensitivity)
 
 
 def _combo(texts) -> QComboBox:

@@ -5,7 +5,7 @@ Measured here (PySide6-Essentials 6.12.0, CPython 3.11.7): every call of a
 — and every empty ``QVariant`` returned to Python hands back ``None`` without
 taking a reference. Python then releases a reference it never had; ``None``
 starts with a few thousand, so painting a grid for a minute ends in
-``Fatal Python error: none_dealloc``. Python 3.12 made ``None`` immortal
+``Fatal Python error: none_dealloc`` (``bool_dealloc`` was seen at exit too). Python 3.12 made ``None`` immortal
 (PEP 683), which is why the bug does not show there.
 
 The workaround gives ``None`` the same immortality on 3.11: it raises its
@@ -28,10 +28,12 @@ def needed() -> bool:
 
 
 def immortalize_none() -> bool:
-    """Make ``None`` practically immortal on CPython < 3.12; True when applied."""
+    """Make ``None`` (and ``True``/``False``, seen failing the same way at interpreter exit)
+    practically immortal on CPython < 3.12; True when applied."""
     if not needed():
         return False
-    refcount = ctypes.c_ssize_t.from_address(id(None))
-    if refcount.value < BOOST:
-        refcount.value += BOOST
+    for singleton in (None, True, False):
+        refcount = ctypes.c_ssize_t.from_address(id(singleton))
+        if refcount.value < BOOST:
+            refcount.value += BOOST
     return True

@@ -57,13 +57,16 @@ class SettingsDialog(QDialog):
             self.model_choice[task] = combo
             form.addRow(f"{task.capitalize()} model", combo)
         self.models = QListWidget()
-        self.models.setMaximumHeight(130)
+        self.models.setMinimumHeight(150)
+        self.models.setWordWrap(True)
         if registry is None:
             self.models.addItem("Looking for installed models…")
         else:
             for model in registry.models:
                 m = model.manifest
-                self.models.addItem(f"{m.name} — {m.task}, {m.architecture}, {model.origin}")
+                item = QListWidgetItem(f"{m.name} — {m.task} ({model.origin})")
+                item.setToolTip(f"{m.architecture}\ntrained on {m.training_data}")
+                self.models.addItem(item)
             for refused in registry.refused:
                 item = QListWidgetItem(f"refused: {refused.path.name} — {refused.reason}")
                 item.setForeground(Qt.GlobalColor.gray)
