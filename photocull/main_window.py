@@ -621,8 +621,18 @@ class MainWindow(QMainWindow):
             return selected if len(selected) >= 2 else [current]
         if len(selected) >= 2:
             return selected[:2]
-        candidate = self.model.photo_at(self.session.next_row(self.current_row))
-        return [current] + ([candidate] if candidate and candidate.id != current.id else [])
+        return [current] + self._candidate_for(current)
+
+    def _candidate_for(self, current) -> list:
+        """2-up's first challenger: the burst's next frame, else the next photo (the previous at the end)."""
+        members = self.session.burst_members(current.id)
+        if len(members) > 1:
+            return [next(p for p in members if p.id != current.id)]
+        for step in (1, -1):
+            candidate = self.model.photo_at(self.session.next_row(self.current_row, step))
+            if candidate is not None and candidate.id != current.id:
+                return [candidate]
+        return []
 
     def step(self, step: int) -> None:
         page = self.stack.currentWidget()
