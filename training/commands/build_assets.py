@@ -66,7 +66,7 @@ def _options(name: str, args: argparse.Namespace) -> dict:
         if args.photos is None:
             raise SystemExit(f"build-assets: {name} needs --photos (the folder holding the permissive training photos)")
         return {"photos": args.photos, "weights_wheel": args.weights_wheel, "work_dir": args.work_dir,
-                "command": "python -m training build-assets " + " ".join(sys.argv[1:])}
+                "command": "python -m training " + " ".join(sys.argv[1:])}
     if name != "faces":
         return {}
     from training.assets.faces import eval_metrics_from_bench
