@@ -65,6 +65,10 @@ class OutputSpec:
     linear_b: float = 0.0
     normalized: bool = False
     notes: str = ""
+    #: Which ONNX output holds this task's result; "" means the first output.
+    #: Several manifests may name the same ONNX file with different outputs:
+    #: one backbone pass then serves several tasks (the engine runs the file once).
+    output_name: str = ""
 
 
 @dataclass(frozen=True)
