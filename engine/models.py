@@ -8,8 +8,12 @@ contract, :mod:`engine.model_contract`):
 
 Every manifest is checked against its ONNX graph before the model is offered: a file that is
 not ONNX, a manifest that breaks the contract, an input size that differs from the graph's
-declared input, or an output rank that cannot carry the manifest's output kind makes the
-model *refused*, listed with a readable reason, never a crash.
+declared input, an ``output_name`` the graph does not have, or an output rank that cannot carry
+the manifest's output kind makes the model *refused*, listed with a readable reason, never a crash.
+
+Several manifests may name the same ONNX file, each reading its own output (``output.output_name``):
+a shared backbone with several heads. Each is a model of its own here; the analysis opens that
+file once and runs it once per batch (:mod:`engine.analysis.modelset`).
 
 Which model serves a task (the rule, in order):
 
@@ -27,7 +31,8 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Literal, Mapping
+from functools import lru_cache
+from typing import Iterable, Literal, Mapping, Sequence
 
 from engine import paths
 from engine.model_contract import ContractError, ModelManifest, load_manifest
@@ -170,18 +175,57 @@ def inspect_model(json_path: Path, origin: Origin = "user") -> InstalledModel:
     return InstalledModel(manifest, onnx_path, origin, json_path.stat().st_mtime)
 
 
+@dataclass(frozen=True)
+class GraphSignature:
+    """The names and shapes of an ONNX graph's inputs and outputs (what a manifest is checked against)."""
+
+    inputs: tuple[tuple[str, tuple], ...]
+    outputs: tuple[tuple[str, tuple | None], ...]  # None: rank unknown
+
+    @property
+    def output_names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.outputs)
+
+
 def check_graph(manifest: ModelManifest, onnx_path: Path) -> None:
-    """The manifest's promises must match the graph: image input size and output rank."""
+    """The manifest's promises must match the graph: image input size, the named output, its rank."""
     try:
-        session = create_session(onnx_path, RuntimeSettings(device="cpu", threads=1)).session
+        graph = graph_signature(onnx_path, manifest.onnx_sha256)
     except Exception as exc:  # ORT raises several unrelated types for unreadable models
         raise ContractError(f"{manifest.name}: {onnx_path.name} is not a loadable ONNX model ({_first_line(exc)})") from exc
-    image_inputs = [i for i in session.get_inputs() if len(i.shape) == 4]
+    image_inputs = [(name, shape) for name, shape in graph.inputs if len(shape) == 4]
     if not image_inputs and manifest.task != "pairwise":
         raise ContractError(f"{manifest.name}: the graph has no image input (N,C,H,W or N,H,W,C)")
-    for graph_input in image_inputs:
-        _check_input_size(manifest, graph_input.name, graph_input.shape)
-    _check_output_rank(manifest, session.get_outputs()[0].shape)
+    for name, shape in image_inputs:
+        _check_input_size(manifest, name, list(shape))
+    index = output_index(manifest, graph.output_names, onnx_path.name)
+    shape = graph.outputs[index][1]
+    _check_output_rank(manifest, None if shape is None else list(shape))
+
+
+def output_index(manifest: ModelManifest, output_names: Sequence[str], file_name: str) -> int:
+    """Position of the manifest's output among the graph's outputs (the first when it names none)."""
+    wanted = manifest.output.output_name
+    if not wanted:
+        return 0
+    if wanted not in output_names:
+        raise ContractError(f"{manifest.name}: output {wanted!r} is not in {file_name} "
+                            f"(its outputs: {', '.join(output_names)})")
+    return list(output_names).index(wanted)
+
+
+@lru_cache(maxsize=32)
+def graph_signature(onnx_path: Path, sha256: str) -> GraphSignature:
+    """Open the graph once per file content: manifests sharing one ONNX file are checked against one load.
+
+    ``sha256`` (already verified by :func:`load_manifest`) is part of the cache key, so a
+    replaced file is inspected again.
+    """
+    session = create_session(onnx_path, RuntimeSettings(device="cpu", threads=1)).session
+    return GraphSignature(
+        inputs=tuple((i.name, tuple(i.shape)) for i in session.get_inputs()),
+        outputs=tuple((o.name, tuple(o.shape) if o.shape is not None else None) for o in session.get_outputs()),
+    )
 
 
 def _check_input_size(manifest: ModelManifest, name: str, shape: list) -> None:
@@ -205,7 +249,7 @@ def _check_output_rank(manifest: ModelManifest, shape: list | None) -> None:
     if len(shape) not in allowed:
         raise ContractError(
             f"{manifest.name}: output kind {manifest.output.kind!r} needs an output of rank "
-            f"{' or '.join(map(str, allowed))}, the graph's first output is shaped {shape}"
+            f"{' or '.join(map(str, allowed))}, the graph's output is shaped {shape}"
         )
     if manifest.output.kind == "distribution10" and isinstance(shape[-1], int) and shape[-1] != 10:
         raise ContractError(f"{manifest.name}: distribution10 output has {shape[-1]} classes, not 10")

@@ -83,6 +83,10 @@ class ModelSession:
     def input_names(self) -> list[str]:
         return [i.name for i in self.session.get_inputs()]
 
+    @property
+    def output_names(self) -> list[str]:
+        return [o.name for o in self.session.get_outputs()]
+
     def run(self, *inputs: np.ndarray) -> list[np.ndarray]:
         """Run with positional inputs (in the graph's input order); returns every output."""
         names = self.input_names

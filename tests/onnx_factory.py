@@ -64,3 +64,34 @@ def install_model(directory: Path, name: str, *, task: str = "technical", kind: 
         onnx_sha256=sha256_of(onnx_path), opset=17, training_data=training_data, licence="Apache-2.0",
     )
     return write_manifest(manifest, directory)
+
+
+def two_head_onnx(path: Path, *, size: int = 32, heads: dict[str, int] | None = None) -> Path:
+    """One trunk (GlobalAveragePool -> Flatten) with a MatMul head per named output: a shared-backbone file."""
+    heads = heads or {"quality": 10, "embedding": 16}
+    image = helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 3, size, size])
+    nodes = [helper.make_node("GlobalAveragePool", ["image"], ["pooled"]),
+             helper.make_node("Flatten", ["pooled"], ["flat"])]
+    initializers, outputs = [], []
+    for index, (name, width) in enumerate(heads.items()):
+        weights = np.linspace(0.1 * (index + 1), 1.0, 3 * width, dtype=np.float32).reshape(3, width)
+        initializers.append(numpy_helper.from_array(weights, f"w_{name}"))
+        nodes.append(helper.make_node("MatMul", ["flat", f"w_{name}"], [name]))
+        outputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, ["N", width]))
+    graph = helper.make_graph(nodes, "two_heads", [image], outputs, initializer=initializers)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    path.write_bytes(model.SerializeToString())
+    return path
+
+
+def install_head(directory: Path, name: str, onnx_path: Path, output_name: str, *, task: str, kind: str,
+                 score_rule: str = "none", size: int = 32) -> Path:
+    """A manifest NAME.json naming an existing (shared) ONNX file and one of its outputs."""
+    manifest = ModelManifest(
+        name=name, architecture="tiny-two-heads", task=task, input=InputSpec(size, size),
+        output=OutputSpec(kind=kind, score_rule=score_rule, output_name=output_name), onnx_file=onnx_path.name,
+        onnx_sha256=sha256_of(onnx_path), opset=17, training_data="synthetic distortions", licence="Apache-2.0",
+    )
+    return write_manifest(manifest, directory)

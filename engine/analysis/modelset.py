@@ -10,6 +10,12 @@ run and give one finite result per image. A model the registry accepted but that
 fails here (wrong output width, a runtime error in an operator) is refused with
 its reason, and the analysis goes on without it. Refusal never stops a run.
 
+Shared files: several manifests may name one ONNX file, each reading its own output
+(a shared backbone with a quality head and an embedding head). The set opens one
+session per file (by sha256) and groups the image models into :class:`BatchRun` s:
+one per file and input spec, run once per batch, each model taking its named output.
+The decoding threads likewise preprocess once per distinct input spec.
+
 The set's *signature* names what per-photo results depend on: the pipeline version
 and the sha256 of every per-photo model. A photo analysed with the same signature
 and unchanged file is skipped; changing, adding or removing a model re-analyses.
@@ -19,8 +25,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -28,7 +35,7 @@ from PIL import Image
 
 from engine.faces import DETECTOR_MODEL, IRIS_MODEL, LANDMARK_MODEL, FaceAnalyzer
 from engine.model_contract import ContractError, score_from_output
-from engine.models import InstalledModel, ModelRegistry
+from engine.models import InstalledModel, ModelRegistry, output_index
 from engine.preprocess import InputSpec, preprocess
 from engine.runtime import ModelSession, RuntimeSettings, create_session
 
@@ -83,19 +90,56 @@ class LoadedModel:
 
 
 class ImageModel(LoadedModel):
-    """A per-photo model (score or embedding) run in batches on preprocessed images."""
+    """A per-photo model (score or embedding) run in batches on preprocessed images.
+
+    It reads one output of its file's run: the one its manifest names, else the first.
+    """
+
+    def __init__(self, installed: InstalledModel, session: ModelSession):
+        super().__init__(installed, session)
+        self.output_index = output_index(installed.manifest, session.output_names, installed.onnx_path.name)
 
     def run(self, batch: np.ndarray) -> list[ModelOutput]:
-        """One ONNX run over a stacked batch; one output per photo, in order."""
-        output = np.asarray(self.session.run(batch)[0])
-        if output.shape[:1] != batch.shape[:1]:
-            raise ContractError(f"{self.name}: {len(batch)} images in, output shaped {output.shape}")
+        """This model alone over a stacked batch (probing, benchmarks); one output per photo, in order."""
+        return self.read(self.session.run(batch), len(batch))
+
+    def read(self, outputs: Sequence[np.ndarray], count: int) -> list[ModelOutput]:
+        """This model's rows of one run of its file over ``count`` photos."""
+        output = np.asarray(outputs[self.output_index])
+        if output.shape[:1] != (count,):
+            raise ContractError(f"{self.name}: {count} images in, output shaped {output.shape}")
         if self.task == "embedding":
-            rows = output.reshape(len(batch), -1).astype(np.float32)
+            rows = output.reshape(count, -1).astype(np.float32)
             return [ModelOutput(None, [], row) for row in rows]
         scores = score_from_output(output, self.installed.manifest.output)
-        rows = output.reshape(len(batch), -1)
+        rows = output.reshape(count, -1)
         return [ModelOutput(float(s), [round(float(v), 6) for v in row], None) for s, row in zip(scores, rows)]
+
+
+@dataclass(frozen=True)
+class BatchRun:
+    """One ONNX file fed one preprocessed batch, and every image model that reads one of its outputs."""
+
+    session: ModelSession
+    spec: InputSpec
+    models: tuple[ImageModel, ...]
+
+    def run(self, batch: np.ndarray) -> list[tuple[ImageModel, list[ModelOutput]]]:
+        """One session run for all of this file's models: (model, one output per photo) each."""
+        outputs = self.session.run(batch)
+        return [(model, model.read(outputs, len(batch))) for model in self.models]
+
+
+def batch_runs(models: Sequence[ImageModel]) -> tuple[BatchRun, ...]:
+    """Image models grouped by session and input spec, in first-seen order.
+
+    Models sharing a file share its session (see :func:`load_model_set`); two manifests
+    naming one file with different input specs get a run each, since they feed different tensors.
+    """
+    groups: dict[tuple[int, InputSpec], list[ImageModel]] = {}
+    for model in models:
+        groups.setdefault((id(model.session), model.spec), []).append(model)
+    return tuple(BatchRun(members[0].session, spec, tuple(members)) for (_, spec), members in groups.items())
 
 
 class PairwiseModel(LoadedModel):
@@ -122,6 +166,16 @@ class ModelSet:
     sort_task: str | None
     sort_message: str
     batch_size: int
+
+    @cached_property
+    def runs(self) -> tuple[BatchRun, ...]:
+        """The ONNX runs one batch needs: one per shared file and input spec."""
+        return batch_runs(self.image_models)
+
+    @cached_property
+    def input_specs(self) -> tuple[InputSpec, ...]:
+        """Each distinct model input, so a photo is preprocessed once per spec, not once per model."""
+        return tuple(dict.fromkeys(run.spec for run in self.runs))
 
     @property
     def signature(self) -> str:
@@ -151,12 +205,13 @@ def load_model_set(registry: ModelRegistry, settings: RuntimeSettings, batch_siz
     refused = [f"{r.path.name}: {r.reason}" for r in registry.refused]
     sessions: list[ModelSession] = []
     image_models: list[ImageModel] = []
+    opened: dict[str, ModelSession] = {}  # one session per file content, shared by its manifests
     for task in PER_PHOTO_TASKS:
-        found = _first_working(registry.candidates(task), settings, _probe_image_model, refused)
+        found = _first_working(registry.candidates(task), settings, _probe_image_model, refused, opened)
         if found is not None:
             image_models.append(ImageModel(*found))
             sessions.append(found[1])
-    pairwise = load_pairwise(registry, settings, refused)
+    pairwise = load_pairwise(registry, settings, refused, opened)
     if pairwise is not None:
         sessions.append(pairwise.session)
     face_factory, face_models = _face_factory(registry, settings, refused)
@@ -170,15 +225,20 @@ def load_model_set(registry: ModelRegistry, settings: RuntimeSettings, batch_siz
     )
 
 
-def load_pairwise(registry: ModelRegistry, settings: RuntimeSettings, refused: list[str]) -> PairwiseModel | None:
+def load_pairwise(registry: ModelRegistry, settings: RuntimeSettings, refused: list[str],
+                  opened: dict[str, ModelSession] | None = None) -> PairwiseModel | None:
     """The burst ranker alone (re-grouping needs nothing else); failures are appended to ``refused``."""
-    found = _first_working(registry.candidates("pairwise"), settings, _probe_pairwise, refused)
+    found = _first_working(registry.candidates("pairwise"), settings, _probe_pairwise, refused, opened)
     return PairwiseModel(*found) if found else None
 
 
-def _open_checked(installed: InstalledModel, settings: RuntimeSettings, probe, refused: list[str]) -> ModelSession | None:
+def _open_checked(installed: InstalledModel, settings: RuntimeSettings, probe, refused: list[str],
+                  opened: dict[str, ModelSession]) -> ModelSession | None:
+    """The model's session (the one already open for the same file, else a new one), after its probe."""
+    sha256 = installed.manifest.onnx_sha256
     try:
-        session = create_session(installed.onnx_path, settings)
+        session = opened.get(sha256) or create_session(installed.onnx_path, settings)
+        opened[sha256] = session
         probe(installed, session)
     except Exception as exc:  # ORT and numpy raise many types; any of them means "cannot use"
         refused.append(f"{installed.onnx_path.name}: {installed.task} model {installed.name!r} "
@@ -208,11 +268,12 @@ def _probe_pairwise(installed: InstalledModel, session: ModelSession) -> None:
         raise ContractError(f"expected one probability per pair, got shape {probabilities.shape}")
 
 
-def _first_working(candidates: list[InstalledModel], settings: RuntimeSettings, probe,
-                   refused: list[str]) -> tuple[InstalledModel, ModelSession] | None:
+def _first_working(candidates: list[InstalledModel], settings: RuntimeSettings, probe, refused: list[str],
+                   opened: dict[str, ModelSession] | None = None) -> tuple[InstalledModel, ModelSession] | None:
     """The task's models in registry order (the chosen, user, newest first): the first that passes its probe."""
+    opened = {} if opened is None else opened
     for installed in candidates:
-        session = _open_checked(installed, settings, probe, refused)
+        session = _open_checked(installed, settings, probe, refused, opened)
         if session is not None:
             return installed, session
     return None

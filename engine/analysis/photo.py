@@ -5,7 +5,7 @@
 the grid thumbnail is rebuilt on the way if the cache lost it), then derives from
 that one image: faces and eyes, quality cues (sharpness measured on the eyes or
 faces when there are any), the perceptual hash, the fallback look descriptor and
-each image model's input tensor. The batched model runs happen later, on the
+one input tensor per distinct model input spec (models sharing a spec share it). The batched model runs happen later, on the
 pipeline's inference thread; the decoded image is dropped here.
 """
 
@@ -23,6 +23,7 @@ from engine.decode import DecodeError
 from engine.descriptor import describe
 from engine.faces import FaceReport
 from engine.phash import phash
+from engine.preprocess import InputSpec, preprocess
 from engine.thumbnails import ThumbnailCache, ingest
 
 
@@ -41,7 +42,7 @@ class PhotoJob:
 class PreparedPhoto:
     job: PhotoJob
     image_size: tuple[int, int] = (0, 0)  # of the analysis image: face boxes are fractions of it
-    inputs: dict[str, np.ndarray] = field(default_factory=dict)  # image model name -> input tensor
+    inputs: dict[InputSpec, np.ndarray] = field(default_factory=dict)  # one tensor per distinct model input
     cues: CueReport | None = None
     faces: FaceReport | None = None
     phash: int | None = None
@@ -77,7 +78,7 @@ def _measure(prepared: PreparedPhoto, image: Image.Image, models: ModelSet) -> N
     prepared.cues = measure_cues(image, faces=face_boxes, eyes=eye_boxes)
     prepared.phash = phash(image)
     prepared.descriptor = describe(image).astype(np.float32)
-    prepared.inputs = {model.name: model.prepare(image) for model in models.image_models}
+    prepared.inputs = {spec: preprocess(image, spec) for spec in models.input_specs}
 
 
 def sharpness_regions(report: FaceReport | None) -> tuple[list[Box], list[Box]]:

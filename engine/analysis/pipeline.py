@@ -160,18 +160,21 @@ def _prepared(jobs: list[PhotoJob], models: ModelSet, cache: ThumbnailCache, wor
 
 def _run_batch(writer: ResultWriter, batch: list[PreparedPhoto], models: ModelSet, report: AnalysisReport,
                emit: EventCallback) -> None:
-    """One ONNX run per image model over the batch; a model failure marks the batch's photos, not the run."""
+    """One ONNX run per model file over the batch (a shared file serves all its manifests' tasks);
+    a model failure marks the batch's photos, not the run."""
     outputs: list[list] = [[] for _ in batch]
-    for model in models.image_models:
+    for run in models.runs:
         try:
-            results = model.run(np.stack([p.inputs[model.name] for p in batch]))
+            results = run.run(np.stack([p.inputs[run.spec] for p in batch]))
         except Exception as exc:  # recorded on each photo; the next run retries them
+            names = " and ".join(f"{m.task} model {m.name}" for m in run.models)
             for prepared in batch:
                 prepared.error_reason = "model_failed"
-                prepared.error_message = f"The {model.task} model {model.name} failed ({type(exc).__name__}: {exc})."
+                prepared.error_message = f"The {names} failed ({type(exc).__name__}: {exc})."
             break
-        for row, result in zip(outputs, results):
-            row.append((model, result))
+        for model, per_photo in results:
+            for row, result in zip(outputs, per_photo):
+                row.append((model, result))
     for prepared, row in zip(batch, outputs):
         _hand_over(writer, prepared, row, report, emit)
 
