@@ -1,11 +1,14 @@
 """Burst grouping benchmark: adjusted Rand index and pairwise precision/recall against truth.
 
-    python bench/grouping.py --bursts /work/shared/data/bursts [--sensitivity 0.5] [--sweep]
+    python bench/grouping.py --bursts /work/shared/data/bursts [--sensitivity 0.5] [--sweep] [--model] [--calibrate]
 
 The folder holds JPEG frames and ``groups.csv`` (file, group_id). Capture times come from
 EXIF when present; without them grouping runs on looks alone, and the report says so.
 Looks: pHash plus :mod:`engine.descriptor`, or with ``--model`` the registry's installed
-embedding model (task ``embedding``); ``--cosine STRICT LOOSE`` calibrates its thresholds.
+embedding model (task ``embedding``); ``--cosine STRICT LOOSE`` tries thresholds for it, and
+``--calibrate`` prints the band of single cosine thresholds that reach ARI >= 0.9 (pHash pass at the
+default sensitivity) and how far apart same-group and other-group similarities lie, from which a
+:class:`engine.bursts.SimilarityScale` is chosen (its strict/loose ends inside that band).
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ from engine.bursts import (  # noqa: E402
 )
 from engine.descriptor import describe  # noqa: E402
 from engine.metadata import read_metadata  # noqa: E402
-from engine.models import discover  # noqa: E402
+from engine.analysis.grouping import look_space  # noqa: E402
+from engine.models import discover, output_index  # noqa: E402
 from engine.phash import phash  # noqa: E402
 from engine.preprocess import preprocess  # noqa: E402
 from engine.runtime import create_session  # noqa: E402
@@ -56,19 +60,21 @@ def pairwise_precision_recall(truth: Sequence[Hashable], predicted: Sequence[Has
     return (together / pred_pairs if pred_pairs else 1.0), (together / truth_pairs if truth_pairs else 1.0)
 
 
-def embedder(use_model: bool) -> tuple[Callable[[Image.Image], np.ndarray], str]:
-    """The registry's embedding model when asked for and installed, else engine.descriptor."""
+def embedder(use_model: bool) -> tuple[Callable[[Image.Image], np.ndarray], str, SimilarityScale]:
+    """The registry's embedding model when asked for and installed, else engine.descriptor; with the
+    thresholds the app would use for it (the descriptor's when the model is not calibrated yet)."""
     model = discover().for_task("embedding") if use_model else None
     if model is None:
         note = " (no embedding model is installed)" if use_model else ""
-        return describe, f"engine.descriptor{note}"
+        return describe, f"engine.descriptor{note}", DESCRIPTOR_SCALE
     session = create_session(model.onnx_path)
+    output = output_index(model.manifest, session.output_names, model.onnx_path.name)
 
     def embed(image: Image.Image) -> np.ndarray:
-        (vector,) = session.run(preprocess(image, model.manifest.input)[None])[0]
+        (vector,) = session.run(preprocess(image, model.manifest.input)[None])[output]
         return vector / max(float(np.linalg.norm(vector)), 1e-12)
 
-    return embed, f"{model.name} on {session.device_label}"
+    return embed, f"{model.name} on {session.device_label}", look_space(model).scale
 
 
 def load_records(folder: Path, files: list[str], embed: Callable[[Image.Image], np.ndarray]) -> tuple[list[PhotoRecord], int]:
@@ -103,11 +109,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scaling", action="store_true", help="also time grouping of large synthetic timed libraries")
     parser.add_argument("--model", action="store_true",
                         help="use the installed embedding model (task 'embedding') instead of engine.descriptor")
+    parser.add_argument("--calibrate", action="store_true",
+                        help="report ARI for single cosine thresholds 0.30..0.99 and the same/other-group gap")
     parser.add_argument("--cosine", type=float, nargs=2, metavar=("STRICT", "LOOSE"),
                         help="cosine thresholds at sensitivity 0 and 1 (to calibrate a new embedding)")
     args = parser.parse_args(argv)
-    scale = SimilarityScale("custom", *args.cosine, rapid_bonus=0.05) if args.cosine else DESCRIPTOR_SCALE
-    embed, looks = embedder(args.model)
+    embed, looks, scale = embedder(args.model)
+    if args.cosine:
+        scale = SimilarityScale("custom", *args.cosine, rapid_bonus=0.05)
 
     with open(args.bursts / "groups.csv", newline="", encoding="utf-8") as handle:
         truth = {row["file"]: row["group_id"] for row in csv.DictReader(handle)}
@@ -129,9 +138,33 @@ def main(argv: list[str] | None = None) -> int:
         ari, precision, recall, n_groups = evaluate(records, truth, GroupingSettings(sensitivity=s, scale=scale))
         print(f"{s:>11.2f} {ari:>6.3f} {precision:>9.3f} {recall:>6.3f} {n_groups:>6}  "
               f"({(time.perf_counter() - started) * 1000:.0f} ms)")
+    if args.calibrate:
+        report_calibration(records, truth)
     if args.scaling:
         report_scaling()
     return 0
+
+
+def report_calibration(records: list[PhotoRecord], truth: dict[str, str], target: float = 0.9) -> None:
+    """ARI over single cosine thresholds, and the similarity gap between same-group and other-group pairs."""
+    keys = [r.key for r in records]
+    vectors = np.stack([r.embedding for r in records])
+    cosines = vectors @ vectors.T
+    same = np.array([[truth[a] == truth[b] for b in keys] for a in keys])
+    upper = np.triu(np.ones_like(same), k=1).astype(bool)
+    print(f"calibration: same-group cosine min {cosines[same & upper].min():.3f} "
+          f"(5th percentile {np.percentile(cosines[same & upper], 5):.3f}); "
+          f"other-group max {cosines[~same & upper].max():.3f} "
+          f"(99.9th percentile {np.percentile(cosines[~same & upper], 99.9):.3f})")
+    passing = []
+    for threshold in np.round(np.arange(0.30, 0.995, 0.01), 2):
+        scale = SimilarityScale("calibration", threshold, threshold, rapid_bonus=0.0)
+        ari, precision, recall, _ = evaluate(records, truth, GroupingSettings(scale=scale))
+        if ari >= target:
+            passing.append(threshold)
+        print(f"calibration: cosine {threshold:.2f}  ARI {ari:.3f}  precision {precision:.3f}  recall {recall:.3f}")
+    band = f"{min(passing):.2f}..{max(passing):.2f}" if passing else "none"
+    print(f"calibration: single thresholds reaching ARI >= {target}: {band}")
 
 
 def report_scaling(sizes: tuple[int, ...] = (5_000, 50_000)) -> None:

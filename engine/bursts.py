@@ -8,9 +8,9 @@ were taken close together in time if capture times are known:
   a capture time, copies share one) are compared all-pairs among themselves by looks
   alone, vectorised in blocks (O(n^2) but numpy-fast); timed and untimed never link;
 * looks: a perceptual-hash Hamming distance small enough links at once (fast first pass);
-  otherwise the cosine similarity of the embeddings decides (a learned embedding, or
-  :mod:`engine.descriptor` when no model is installed, each with its own
-  :class:`SimilarityScale`);
+  otherwise the cosine similarity of the embeddings decides (a learned embedding whose
+  thresholds were calibrated, see :data:`CALIBRATED_SCALES`, or :mod:`engine.descriptor`
+  otherwise, each with its own :class:`SimilarityScale`);
 * frames within :data:`RAPID_GAP_S` of each other are judged more leniently (a burst's
   frames change fast), and so are exposure-bracket frames whose EV differs;
 * links are joined transitively (union-find): a burst is a chain of similar neighbours.
@@ -67,6 +67,19 @@ class SimilarityScale:
 
 #: :mod:`engine.descriptor`: ARI >= 0.9 on the bursts benchmark for thresholds 0.78..0.97.
 DESCRIPTOR_SCALE = SimilarityScale("descriptor", strict_cosine=0.95, loose_cosine=0.80, rapid_bonus=0.05)
+
+#: The shipped ``embedding_mobilenetv2`` (ImageNet MobileNetV2 pooled features, unit length).
+#: Calibrated with ``bench/grouping.py --model --calibrate`` on the bursts benchmark
+#: (the research-only ``bursts`` set of the project's shared data: 107 video frames in 19 scenes,
+#: no capture times; used to choose these two numbers and nothing else): single thresholds
+#: 0.73..0.94 reach ARI >= 0.9 and 0.75..0.87 group perfectly; same-scene pairs reach down to
+#: 0.72, other-scene pairs up to 0.74. Both ends sit inside the ARI >= 0.9 band, the default
+#: (sensitivity 0.5, cosine 0.82) in the middle of the perfect one.
+MOBILENETV2_SCALE = SimilarityScale("embedding_mobilenetv2", strict_cosine=0.90, loose_cosine=0.74, rapid_bonus=0.05)
+
+#: Embedding models with calibrated thresholds, by manifest name. A model not listed (and
+#: whose manifest carries no ``similarity_scale``) is not used for grouping: the descriptor is.
+CALIBRATED_SCALES: dict[str, SimilarityScale] = {MOBILENETV2_SCALE.name: MOBILENETV2_SCALE}
 
 
 @dataclass(frozen=True)

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from analysis_library import analyze, burst_library, install_pairwise, install_scorer, registry_for_tests
 from engine import paths
-from engine.analysis import read_analyses, regroup_library
+from engine.analysis import pipeline, read_analyses, regroup_library
+from engine.analysis.grouping import DESCRIPTOR_LOOKS, look_space
+from engine.bursts import MOBILENETV2_SCALE
 from engine.catalog import Catalog
+from engine.models import inspect_model, shipped_models_dir
 from engine.scan import scan_library
+from onnx_factory import install_model
 
 
 @pytest.fixture
@@ -74,3 +79,32 @@ def test_singles_are_their_own_best_group(library: Path):
     with Catalog.open(library) as catalog:
         coffee = read_analyses(catalog)[catalog.photo_by_path("coffee.jpg").id].burst
     assert coffee is not None and (coffee.kind, coffee.size, coffee.rank, coffee.is_best) == ("single", 1, 1, True)
+
+
+def test_look_space_uses_a_calibrated_embedding_and_falls_back_to_the_descriptor(tmp_path: Path):
+    def embedding(name: str):
+        return inspect_model(install_model(tmp_path, name, task="embedding", kind="embedding", score_rule="none"))
+
+    assert look_space(embedding("embedding_mobilenetv2")).scale == MOBILENETV2_SCALE
+    assert look_space(embedding("uncalibrated_embedding")) == DESCRIPTOR_LOOKS
+    assert look_space(None) == DESCRIPTOR_LOOKS
+    manifest_path = tmp_path / "uncalibrated_embedding.json"
+    raw = json.loads(manifest_path.read_text())
+    raw["provenance"]["similarity_scale"] = {"strict_cosine": 0.99, "loose_cosine": 0.5}
+    manifest_path.write_text(json.dumps(raw))
+    looks = look_space(inspect_model(manifest_path))
+    assert looks.model == "uncalibrated_embedding" and looks.scale.threshold(0.5) == pytest.approx(0.745)
+
+
+def test_analysis_groups_bursts_with_the_shipped_embedding(library: Path, monkeypatch):
+    for suffix in (".json", ".onnx"):
+        (paths.user_models_dir() / f"embedding_mobilenetv2{suffix}").symlink_to(
+            shipped_models_dir() / f"embedding_mobilenetv2{suffix}")
+    used = []
+    real_regroup = pipeline.regroup
+    monkeypatch.setattr(pipeline, "regroup", lambda catalog, **kw: used.append(kw["looks"]) or real_regroup(catalog, **kw))
+    report = analyze(library)
+    assert [looks.scale for looks in used] == [MOBILENETV2_SCALE] and (report.groups, report.grouped_photos) == (1, 3)
+    with Catalog.open(library) as catalog:
+        bursts = {read_analyses(catalog)[i].burst.group_id for i in frames(catalog)}
+    assert len(bursts) == 1

@@ -7,10 +7,11 @@ on the stored pHash, look vector, brightness and capture time, then
 pairwise probabilities, eyes open (prominent faces), subject sharpness, blur and
 the sort score. The result replaces the ``bursts`` table.
 
-Look vectors: the installed embedding model's when its manifest carries a
-calibrated similarity scale (``provenance["similarity_scale"]`` with
-``strict_cosine`` and ``loose_cosine``, measured with ``bench/grouping.py --cosine``),
-otherwise :mod:`engine.descriptor`'s, which is always stored and calibrated.
+Look vectors: the installed embedding model's when its thresholds are calibrated:
+its manifest carries a similarity scale (``provenance["similarity_scale"]`` with
+``strict_cosine`` and ``loose_cosine``, measured with ``bench/grouping.py --model --calibrate``),
+or :data:`engine.bursts.CALIBRATED_SCALES` knows the model by name (the shipped embedding).
+Otherwise :mod:`engine.descriptor`'s, which is always stored and calibrated.
 
 Burst ranker inputs: the ranker compares two *images*, and keeping every photo's
 model input until grouping would cost ~0.8 MB per photo. So members of multi-photo
@@ -35,7 +36,8 @@ from engine.analysis.control import AnalysisControl
 from engine.analysis.modelset import PairwiseModel
 from engine.analysis.storage import DESCRIPTOR_MODEL, from_signed64, read_vectors
 from engine.best_shot import RankedShot, ShotEvidence, rank_group
-from engine.bursts import DESCRIPTOR_SCALE, BurstGroup, GroupingSettings, PhotoRecord, SimilarityScale, capture_seconds, group_bursts
+from engine.bursts import (CALIBRATED_SCALES, DESCRIPTOR_SCALE, BurstGroup, GroupingSettings, PhotoRecord, SimilarityScale,
+                           capture_seconds, group_bursts)
 from engine.catalog import Catalog
 from engine.decode import DecodeError, open_image
 from engine.models import InstalledModel
@@ -58,16 +60,22 @@ DESCRIPTOR_LOOKS = LookSpace(DESCRIPTOR_MODEL, DESCRIPTOR_SCALE)
 
 
 def look_space(embedding: InstalledModel | None) -> LookSpace:
-    """The embedding model's space when calibrated for grouping, else the descriptor's."""
-    calibrated = embedding.manifest.provenance.get("similarity_scale") if embedding else None
+    """The embedding model's space when calibrated for grouping (manifest first, then by name), else the descriptor's."""
+    if embedding is None:
+        return DESCRIPTOR_LOOKS
+    scale = _manifest_scale(embedding) or CALIBRATED_SCALES.get(embedding.name)
+    return LookSpace(embedding.name, scale) if scale else DESCRIPTOR_LOOKS
+
+
+def _manifest_scale(embedding: InstalledModel) -> SimilarityScale | None:
+    calibrated = embedding.manifest.provenance.get("similarity_scale")
     if not isinstance(calibrated, dict):
-        return DESCRIPTOR_LOOKS
+        return None
     try:
-        scale = SimilarityScale(embedding.name, float(calibrated["strict_cosine"]), float(calibrated["loose_cosine"]),
-                                float(calibrated.get("rapid_bonus", DESCRIPTOR_SCALE.rapid_bonus)))
+        return SimilarityScale(embedding.name, float(calibrated["strict_cosine"]), float(calibrated["loose_cosine"]),
+                               float(calibrated.get("rapid_bonus", DESCRIPTOR_SCALE.rapid_bonus)))
     except (KeyError, TypeError, ValueError):
-        return DESCRIPTOR_LOOKS
-    return LookSpace(embedding.name, scale)
+        return None
 
 
 @dataclass(frozen=True)
