@@ -113,7 +113,7 @@ def test_tail_weights_and_sampler():
     scenes = scene_tail(["sea"] * 8 + ["cave", "sea"])
     weights = sample_weights(tail, scenes, np.array([False] * 9 + [True]), TailWeights(1, 2, 2, 2))
     assert weights.tolist() == [2, 2, 1, 1, 1, 1, 1, 1, 6, 4]  # index 8: 1+1+2+2; index 9: 1+1+2
-    sampler = tail_aware_sampler(weights, multiplier=400, generator=torch.Generator().manual_seed(0))
+    sampler = tail_aware_sampler(weights, multiplier=400, seed=0)
     counts = np.bincount(list(sampler), minlength=10)
     assert len(sampler) == 4000 and counts[8] > 4 * counts[3]
 

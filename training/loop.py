@@ -25,10 +25,11 @@ import numpy as np
 import torch
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
-from torch.utils.data import DataLoader, Dataset, DistributedSampler
+from torch.utils.data import DataLoader, Dataset, DistributedSampler, Sampler
 from tqdm import tqdm
 
-from training.checkpoints import load_checkpoint, load_state_dict_strict, save_checkpoint
+from engine.model_contract import sha256_of
+from training.checkpoints import load_backbone_file, load_checkpoint, load_state_dict_strict, save_checkpoint
 from training.datasets.build import build_dataset
 from training.datasets.images import collate_skipping
 from training.distributed import DistributedContext, gather_rows, setup, sum_over_ranks, teardown
@@ -36,6 +37,7 @@ from training.objectives import objective_for
 from training.optim import build_optimizer, lr_factor, set_epoch_lr
 from training.presets import Preset
 from training.reports import RunReport
+from training.sampling import build_train_sampler
 
 
 @dataclass
@@ -56,6 +58,10 @@ class RunConfig:
     image_check: str = "header"
     eval_batch_size: int | None = None
     command: list[str] = field(default_factory=list)
+    #: Authors' pretrained backbone files loaded before training (not when resuming).
+    backbone_weights: list[Path] = field(default_factory=list)
+    #: image,category CSV for ELTA 2.0's scene-tail sampler weights.
+    scene_labels: Path | None = None
 
 
 @dataclass
@@ -81,9 +87,11 @@ def _seed_worker(worker_id: int) -> None:
 
 
 def make_loader(dataset: Dataset, batch_size: int, context: DistributedContext, *, shuffle: bool,
-                workers: int, seed: int) -> DataLoader:
-    sampler = DistributedSampler(dataset, num_replicas=context.world_size, rank=context.rank,
-                                 shuffle=shuffle, seed=seed, drop_last=False)
+                workers: int, seed: int, sampler: Sampler[int] | None = None) -> DataLoader:
+    """Batches of ``batch_size`` over all ranks; ``sampler`` (already sharded) replaces the DistributedSampler."""
+    if sampler is None:
+        sampler = DistributedSampler(dataset, num_replicas=context.world_size, rank=context.rank,
+                                     shuffle=shuffle, seed=seed, drop_last=False)
     per_rank = max(1, batch_size // context.world_size)
     return DataLoader(dataset, batch_size=per_rank, sampler=sampler, num_workers=workers,
                       collate_fn=collate_skipping, worker_init_fn=_seed_worker,
@@ -151,7 +159,9 @@ def _train(config: RunConfig, context: DistributedContext) -> dict[str, Any]:
                             check=config.image_check, seed=config.seed)
     if len(train_set) == 0 or len(val_set) < 2:
         raise RuntimeError(f"not enough images: {len(train_set)} train, {len(val_set)} val under {config.data_root}")
-    model = create_preset_model(preset, config.mode).to(context.device)
+    model = create_preset_model(preset, config.mode)
+    backbones = [] if config.resume else load_backbones(model, config.backbone_weights)
+    model = model.to(context.device)
     optimizer = build_optimizer(model, preset)
     base_lrs = [group["lr"] for group in optimizer.param_groups]
     report = RunReport(config.out) if context.is_main else None
@@ -162,7 +172,9 @@ def _train(config: RunConfig, context: DistributedContext) -> dict[str, Any]:
         if context.enabled else model
     scaler = torch.amp.GradScaler("cuda", enabled=config.amp and context.device.type == "cuda")
     objective = objective_for(preset)
-    loader = make_loader(train_set, preset.batch_size, context, shuffle=True, workers=config.workers, seed=config.seed)
+    sampler = build_train_sampler(preset, train_set, context, seed=config.seed, scene_labels=config.scene_labels)
+    loader = make_loader(train_set, preset.batch_size, context, shuffle=True, workers=config.workers,
+                         seed=config.seed, sampler=sampler)
     eval_batch = config.eval_batch_size or preset.batch_size
     best_metric = f"val_{preset.best_metric}"
     train_skipped = 0
@@ -201,7 +213,7 @@ def _train(config: RunConfig, context: DistributedContext) -> dict[str, Any]:
         improved = row.get(best_metric, -np.inf) > best
         best = max(best, row.get(best_metric, -np.inf))
         if report is not None:
-            _save_epoch(config, model, optimizer, row, step, best, improved)
+            _save_epoch(config, model, optimizer, row, step, best, improved, backbones)
             report.write_history(history)
             if improved:
                 write_prediction_report(report, val_set, result, preset, f"{preset.name} val, epoch {epoch + 1}")
@@ -214,20 +226,31 @@ def _train(config: RunConfig, context: DistributedContext) -> dict[str, Any]:
         "last": history[-1] if history else None,
         "skipped_images": {"train": train_set.skipped.as_dict(), "val": val_set.skipped.as_dict()},
         "train_size": len(train_set), "val_size": len(val_set),
+        "train_sampler": preset.train_sampler, "backbone_weights": backbones,
     }
     if report is not None:
         report.write_summary(summary)
     return summary
 
 
+def load_backbones(model: nn.Module, paths: list[Path]) -> list[dict[str, str]]:
+    """Load each pretrained backbone file into the branch it fits; what was loaded, for provenance."""
+    loaded = []
+    for path in paths:
+        branch = load_backbone_file(model, path)
+        loaded.append({"file": Path(path).name, "sha256": sha256_of(Path(path)), "branch": branch})
+    return loaded
+
+
 def _save_epoch(config: RunConfig, model: nn.Module, optimizer: torch.optim.Optimizer, row: dict[str, Any],
-                step: int, best: float, improved: bool) -> None:
+                step: int, best: float, improved: bool, backbones: list[dict[str, str]]) -> None:
     preset = config.preset
     metrics = {k: float(v) for k, v in row.items() if isinstance(v, (int, float))}
     metrics.update(global_step=float(step), best=float(best))
     common = dict(model_name=preset.model, model_kwargs=preset.model_arguments(config.mode), preset=preset.name,
                   epoch=row["epoch"], metrics=metrics,
-                  provenance={"command": config.command, "seed": config.seed, "labels": str(config.labels)})
+                  provenance={"command": config.command, "seed": config.seed, "labels": str(config.labels),
+                              "backbone_weights": backbones})
     save_checkpoint(config.out / "last.pt", model, optimizer=optimizer, **common)
     if improved:
         save_checkpoint(config.out / "best.pt", model, **common)

@@ -2,34 +2,54 @@
 
 from __future__ import annotations
 
+from typing import Any, Iterable
+
 import torch
 from torch import nn
 
 from training.presets import Preset
 
 
-def build_optimizer(model: nn.Module, preset: Preset) -> torch.optim.Optimizer:
-    """One param group per ``param_group_lr`` prefix (TANet's per-branch rates), the rest at ``lr``.
+def parameter_groups(model: nn.Module, preset: Preset) -> list[dict[str, Any]]:
+    """One param group per branch of ``param_group_lr`` (TANet's per-branch rates), the rest at ``lr``.
 
-    Frozen parameters (requires_grad False) are left out, as the reference code's
-    frozen Places365 branch receives no gradients anyway.
+    A branch is a submodule path: ``head`` holds ``head.2.weight`` but not
+    ``head_rgb.2.weight`` (the longest matching path wins). A named branch keeps
+    all its parameters, frozen ones included, as the reference code's Adam groups
+    do (a frozen branch simply receives no gradients); the default group takes
+    the remaining trainable parameters and is left out when there are none.
+    Groups carry a ``name`` for reports and tests.
     """
-    groups: dict[str, list[nn.Parameter]] = {prefix: [] for prefix in preset.param_group_lr}
+    branches: dict[str, list[nn.Parameter]] = {branch: [] for branch in preset.param_group_lr}
     default: list[nn.Parameter] = []
     for name, parameter in model.named_parameters():
-        if not parameter.requires_grad:
-            continue
-        prefix = next((p for p in preset.param_group_lr if name.startswith(p)), None)
-        (groups[prefix] if prefix is not None else default).append(parameter)
-    param_groups = [{"params": default, "lr": preset.lr}] + [
-        {"params": params, "lr": preset.param_group_lr[prefix]} for prefix, params in groups.items() if params
-    ]
+        branch = branch_of(name, preset.param_group_lr)
+        if branch is not None:
+            branches[branch].append(parameter)
+        elif parameter.requires_grad:
+            default.append(parameter)
+    empty = [branch for branch, params in branches.items() if not params]
+    if empty:
+        raise ValueError(f"preset {preset.name}: no parameters under {empty} in {type(model).__name__}")
+    groups = [{"name": "default", "params": default, "lr": preset.lr}] if default else []
+    return groups + [{"name": b, "params": params, "lr": preset.param_group_lr[b]} for b, params in branches.items()]
+
+
+def branch_of(parameter_name: str, branches: Iterable[str]) -> str | None:
+    """The longest branch path that ``parameter_name`` lies under, or None."""
+    inside = [b for b in branches if parameter_name == b or parameter_name.startswith(b + ".")]
+    return max(inside, key=len) if inside else None
+
+
+def build_optimizer(model: nn.Module, preset: Preset) -> torch.optim.Optimizer:
+    """The preset's optimiser over :func:`parameter_groups`."""
+    groups = parameter_groups(model, preset)
     if preset.optimizer == "adam":
-        return torch.optim.Adam(param_groups, lr=preset.lr, weight_decay=preset.weight_decay)
+        return torch.optim.Adam(groups, lr=preset.lr, weight_decay=preset.weight_decay)
     if preset.optimizer == "adamw":
-        return torch.optim.AdamW(param_groups, lr=preset.lr, weight_decay=preset.weight_decay)
+        return torch.optim.AdamW(groups, lr=preset.lr, weight_decay=preset.weight_decay)
     if preset.optimizer == "sgd":
-        return torch.optim.SGD(param_groups, lr=preset.lr, momentum=preset.momentum, weight_decay=preset.weight_decay)
+        return torch.optim.SGD(groups, lr=preset.lr, momentum=preset.momentum, weight_decay=preset.weight_decay)
     raise ValueError(f"unknown optimizer {preset.optimizer!r}")
 
 

@@ -35,7 +35,8 @@ def add_device_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--epochs", type=int, help="override the preset's epochs")
-    parser.add_argument("--lr", type=float, help="override the preset's base learning rate")
+    parser.add_argument("--lr", type=float,
+                        help="override the preset's base learning rate (per-branch rates keep their ratio to it)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
     parser.add_argument("--max-steps", type=int, help="stop after this many optimiser steps (smoke runs)")

@@ -6,16 +6,21 @@ Adam lr 1e-5 constant, batch 48, 20 epochs, batch-global EMD plus TFA (one pair,
 τ₁ = 0.5, τ₂ = 2) and FLSA (weight 1, the README's example). Train: squash to
 300 → flip → random 256 crop; eval: squash to 256.
 ``elta2-swinv2-ava`` is ELTA 2.0's README run without the generated images:
-per-sample EMD + 0.10·SmoothL1 + 0.05·rank, TFA off, lr 1e-6, 10 epochs.
+per-sample EMD + 0.10·SmoothL1 + 0.05·rank, TFA off, lr 1e-6, 10 epochs, and the
+tail-aware sampler with the README's weights (0.5 label tail, 0.5 scene tail,
+0.5 both; ``train --scene-labels`` supplies the scenes). ``elta-eat-ava`` puts
+ELTA 1.0's heads and enhancers on EAT's DAT-Base (224, ``dat_base_in1k_224.pth``).
+Self-training: ``python -m training pseudo-label`` on a scored pool.
 """
 
 from __future__ import annotations
 
 from engine.preprocess import InputSpec
-from training.presets import AVA_DATA, Preset, TrainAugment, register_preset
+from training.presets import AVA_DATA, SQUARE_224, Preset, TrainAugment, register_preset
 
 SQUARE_256 = InputSpec(height=256, width=256, resize="squash")
 
+_ELTA1_LOSS = {"base": "emd_batch_global", "tfa": True, "tfa_pairs": 1, "tau1": 0.5, "tau2": 2.0, "flsa_weight": 1.0}
 _COMMON = dict(
     source="MODELS.md §4.1-4.2",
     model="elta",
@@ -38,8 +43,7 @@ register_preset(
     Preset(
         name="elta-swinv2-ava",
         description="ELTA 1.0 on AVA: SwinV2-B 256, EMD head, TFA + FLSA",
-        loss_kwargs={"base": "emd_batch_global", "tfa": True, "tfa_pairs": 1, "tau1": 0.5, "tau2": 2.0,
-                     "flsa_weight": 1.0},
+        loss_kwargs=_ELTA1_LOSS,
         lr=1e-5,
         epochs=20,
         notes="Eval loaders keep the last partial batch (the original drops it). Self-training: "
@@ -54,8 +58,28 @@ register_preset(
         loss_kwargs={"base": "emd_per_sample", "tfa": False, "smooth_l1_weight": 0.10, "rank_weight": 0.05},
         lr=1e-6,
         epochs=10,
-        notes="Without the generated tail images; the tail-aware sampler (training.elta.sampler) is not "
-              "wired into the loop yet.",
+        train_sampler="elta2_tail",
+        sampler_kwargs={"label_tail": 0.5, "scene_tail": 0.5, "both": 0.5, "multiplier": 1.0},
+        notes="Without the generated tail images (their sampler term is unused).",
         **_COMMON,
+    )
+)
+register_preset(
+    Preset(
+        name="elta-eat-ava",
+        description="ELTA 1.0 heads and enhancers (TFA + FLSA) on EAT's DAT-Base backbone, AVA",
+        **{
+            **_COMMON,
+            "source": "MODELS.md §3.1, §4.1",
+            "model_kwargs": {"backbone": "eat", "head": "emd"},
+            "input": SQUARE_224,
+            "augment": TrainAugment(resize=(224, 224), hflip=True),
+            "loss_kwargs": _ELTA1_LOSS,
+            "lr": 1e-6,
+            "batch_size": 16,
+            "epochs": 20,
+            "notes": "Not a published recipe: EAT's input, augmentation, lr and batch with ELTA 1.0's head and "
+                     "losses; EAT in deployable mode (per-image interest points).",
+        },
     )
 )

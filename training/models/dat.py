@@ -329,7 +329,8 @@ class DAT(nn.Module):
         self.patch_proj = nn.Sequential(
             nn.Conv2d(3, dims[0], config.patch_size, config.patch_size), LayerNormProxy(dims[0])
         )
-        rates = torch.linspace(0, config.drop_path_rate, sum(config.depths)).tolist()
+        # Python floats computed on the CPU, so the network can also be built on the meta device (shape checks).
+        rates = torch.linspace(0, config.drop_path_rate, sum(config.depths), device="cpu").tolist()
         starts = [sum(config.depths[:i]) for i in range(len(dims) + 1)]
         self.stages = nn.ModuleList(
             TransformerStage(config, i, fmap, rates[starts[i]:starts[i + 1]])

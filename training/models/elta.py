@@ -8,9 +8,12 @@ MODELS.md §4.1: the authors use timm ``swinv2_base_window8_256`` (256×256 inpu
 * ``linear_mse``: Dropout(0.75) → Linear(D→1) → Sigmoid → (N,1) score/10.
 
 ``head`` picks which one the forward uses. The backbone is any torchvision or
-``timm/`` model the package builds headless (:func:`training.models.nima._headless_backbone`),
-so the ELTA enhancers work with every backbone here. Pretrained weights come
-only from local files (``load_backbone_weights``); nothing is downloaded.
+``timm/`` model the package builds headless (:func:`training.models.headless.headless_backbone`),
+or ``"eat"`` / ``"eat/<config>"``: EAT's DAT (interest points and offset gating,
+per-image ``deployable`` mode) up to its pooled features, so the ELTA enhancers
+work with every backbone here. Pretrained weights come only from local files
+(``load_backbone_weights``: the backbone's ImageNet file, ``dat_base_in1k_224.pth``
+for EAT); nothing is downloaded.
 
 ``forward(x)`` returns the head output. ``forward(x, mix=plan)`` (training with
 :mod:`training.elta`) appends the plan's mixed feature rows before the head and
@@ -25,12 +28,14 @@ import torch
 from torch import nn
 
 from training.elta.tfa import MixPlan
-from training.models.nima import _headless_backbone
+from training.models.eat import EAT
+from training.models.headless import headless_backbone, load_imagenet_file
 from training.models.registry import register_model
 
 HEADS = ("emd", "mse")
 EMD_HIDDEN = 64
 NUM_BINS = 10
+EAT_BACKBONE = "eat"
 
 
 class ELTAModel(nn.Module):
@@ -54,16 +59,32 @@ class ELTAModel(nn.Module):
         return outputs if mix is None else (outputs, features)
 
     def load_backbone_weights(self, state_dict: Mapping[str, torch.Tensor]) -> str:
-        """Load the backbone's ImageNet file strictly, ignoring only its classifier."""
-        absent = self._classifier_keys - set(state_dict)
-        if absent:
-            raise ValueError(f"not a {self.backbone_name} ImageNet file: its classifier {sorted(absent)} is absent")
-        self.backbone.load_state_dict({k: v for k, v in state_dict.items() if k not in self._classifier_keys})
+        """Load the backbone's ImageNet file strictly, ignoring only its classifier.
+
+        A backbone with its own loader (EAT: DAT file, classifier and interest-point
+        convs handled there) decides; the returned branch name is ``backbone`` either way.
+        """
+        own_loader = getattr(self.backbone, "load_backbone_weights", None)
+        if own_loader is not None:
+            own_loader(state_dict)
+        else:
+            load_imagenet_file(self.backbone, self._classifier_keys, self.backbone_name, state_dict)
         return "backbone"
+
+
+def eat_backbone(config: str = "base") -> tuple[EAT, int]:
+    """EAT (deployable mode: per-image interest points) without its head: (N,3,H,W) → (N, C) pooled features."""
+    model = EAT(variant="ava", mode="deployable", config=config)
+    model.cls_head = nn.Identity()
+    return model, model.config.dims[-1]
 
 
 @register_model("elta")
 def elta(backbone: str = "timm/swinv2_base_window8_256", head: str = "emd") -> ELTAModel:
-    """ELTA heads on a headless torchvision (``"resnet50"``) or timm (``"timm/..."``) backbone."""
-    module, features, classifier_keys = _headless_backbone(backbone)
+    """ELTA heads on a headless torchvision (``"resnet50"``), timm (``"timm/..."``) or EAT
+    (``"eat"`` = DAT-Base 224, ``"eat/tiny"``) backbone."""
+    if backbone == EAT_BACKBONE or backbone.startswith(EAT_BACKBONE + "/"):
+        module, features = eat_backbone(backbone.partition("/")[2] or "base")
+        return ELTAModel(module, features, head, frozenset(), backbone)
+    module, features, classifier_keys = headless_backbone(backbone)
     return ELTAModel(module, features, head, classifier_keys, backbone)

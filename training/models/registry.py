@@ -18,6 +18,13 @@ ModelFactory = TypeVar("ModelFactory", bound=Callable[..., nn.Module])
 _FACTORIES: dict[str, Callable[..., nn.Module]] = {}
 
 
+class UnknownModel(KeyError):
+    """A model name nothing registered (a preset or checkpoint naming an architecture this checkout lacks)."""
+
+    def __str__(self) -> str:  # KeyError would print the message in quotes
+        return str(self.args[0])
+
+
 def register_model(name: str) -> Callable[[ModelFactory], ModelFactory]:
     """Decorator: make ``factory(**kwargs) -> nn.Module`` available as ``create_model(name, **kwargs)``."""
 
@@ -31,11 +38,11 @@ def register_model(name: str) -> Callable[[ModelFactory], ModelFactory]:
 
 
 def create_model(name: str, **kwargs: Any) -> nn.Module:
-    """Build a registered model. Unknown names raise ``KeyError`` listing what exists."""
+    """Build a registered model. Unknown names raise :class:`UnknownModel` (a ``KeyError``) listing what exists."""
     try:
         factory = _FACTORIES[name]
     except KeyError:
-        raise KeyError(f"unknown model {name!r}; registered: {', '.join(list_models())}") from None
+        raise UnknownModel(f"unknown model {name!r}; registered: {', '.join(list_models())}") from None
     return factory(**kwargs)
 
 
