@@ -6,10 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from analysis_library import analyze, burst_library, install_pairwise, install_scorer, registry_for_tests
 from engine import paths
-from engine.analysis import pipeline, read_analyses, regroup_library
+from engine.analysis import grouping, pipeline, read_analyses, regroup_library
 from engine.analysis.grouping import DESCRIPTOR_LOOKS, look_space
 from engine.bursts import MOBILENETV2_SCALE
 from engine.catalog import Catalog
@@ -108,3 +109,26 @@ def test_analysis_groups_bursts_with_the_shipped_embedding(library: Path, monkey
     with Catalog.open(library) as catalog:
         bursts = {read_analyses(catalog)[i].burst.group_id for i in frames(catalog)}
     assert len(bursts) == 1
+
+
+def test_grouping_after_the_pass_reuses_its_ranker_inputs_and_gets_what_a_fresh_decode_gets(library: Path, monkeypatch):
+    decoded = []
+    real_open = grouping.open_image
+    monkeypatch.setattr(grouping, "open_image", lambda path, **kw: decoded.append(path) or real_open(path, **kw))
+    analyze(library)
+    assert decoded == [], "burst members were kept from the per-photo pass, not decoded again"
+    with Catalog.open(library) as catalog:
+        kept = dict(((a, b), p) for a, b, p in catalog.conn.execute("SELECT first_id, second_id, probability FROM pair_scores"))
+        catalog.conn.execute("DELETE FROM pair_scores")
+    regroup_library(library, registry=registry_for_tests())
+    assert len(decoded) == 3
+    with Catalog.open(library) as catalog:
+        fresh = dict(((a, b), p) for a, b, p in catalog.conn.execute("SELECT first_id, second_id, probability FROM pair_scores"))
+    assert fresh.keys() == kept.keys() and all(fresh[k] == pytest.approx(kept[k], abs=1e-6) for k in kept)
+
+
+def test_kept_images_stop_at_their_memory_budget():
+    store = grouping.KeptImages(budget_bytes=2 * 16 * 16 * 3)
+    for photo_id in range(3):
+        store.keep(photo_id, Image.new("RGB", (16, 16)))
+    assert len(store) == 2 and store.get(2) is None and store.get(1) is not None

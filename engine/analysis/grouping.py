@@ -13,10 +13,12 @@ its manifest carries a similarity scale (``provenance["similarity_scale"]`` with
 or :data:`engine.bursts.CALIBRATED_SCALES` knows the model by name (the shipped embedding).
 Otherwise :mod:`engine.descriptor`'s, which is always stored and calibrated.
 
-Burst ranker inputs: the ranker compares two *images*, and keeping every photo's
-model input until grouping would cost ~0.8 MB per photo. So members of multi-photo
-bursts are decoded a second time here (the same reduced decode as the per-photo
-pass, so the ranker sees the same pixels), and every probability is cached in
+Burst ranker inputs: the ranker compares two *images*. The per-photo pass hands over
+each photo's ranker input image (resized, not normalised: ~0.2 MB at 256 px) in a
+:class:`KeptImages` store bounded by :data:`KEPT_IMAGES_BUDGET`; members of multi-photo
+bursts that are not in it (analysed in an earlier run, over the budget, or re-grouping
+from the GUI's slider) are decoded a second time here (the same reduced decode as the
+per-photo pass, so the ranker sees the same pixels). Every probability is cached in
 ``pair_scores``: re-grouping at another sensitivity only compares new pairs.
 Only ``first_id < second_id`` is run; P(b, a) is taken as 1 - P(a, b). In a long
 burst each frame is compared with its :data:`PAIR_NEIGHBOURS` nearest frames on each
@@ -31,6 +33,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 import numpy as np
+from PIL import Image
 
 from engine.analysis.control import AnalysisControl
 from engine.analysis.modelset import PairwiseModel
@@ -41,9 +44,12 @@ from engine.bursts import (CALIBRATED_SCALES, DESCRIPTOR_SCALE, BurstGroup, Grou
 from engine.catalog import Catalog
 from engine.decode import DecodeError, open_image
 from engine.models import InstalledModel
+from engine.preprocess import to_array
 from engine.thumbnails import ANALYSIS_SIZE
 
 PAIR_NEIGHBOURS = 8
+#: Memory for burst-ranker inputs kept from the per-photo pass (about 1300 photos at 256 px).
+KEPT_IMAGES_BUDGET = 256 * 2**20
 SENSITIVITY_KEY = "analysis.burst_sensitivity"
 _PAIR_BATCH = 8
 
@@ -78,6 +84,31 @@ def _manifest_scale(embedding: InstalledModel) -> SimilarityScale | None:
         return None
 
 
+class KeptImages:
+    """Burst-ranker input images kept from the per-photo pass, by photo id, up to a memory budget.
+
+    Decoding a burst member again costs as much as its whole per-photo analysis minus the
+    models; a resized copy costs 0.2 MB. Past the budget, photos are simply not kept.
+    """
+
+    def __init__(self, budget_bytes: int = KEPT_IMAGES_BUDGET):
+        self.budget_bytes = budget_bytes
+        self.used_bytes = 0
+        self._images: dict[int, Image.Image] = {}
+
+    def keep(self, photo_id: int, image: Image.Image) -> None:
+        size = image.width * image.height * len(image.getbands())
+        if self.used_bytes + size <= self.budget_bytes:
+            self._images[photo_id] = image
+            self.used_bytes += size
+
+    def get(self, photo_id: int) -> Image.Image | None:
+        return self._images.get(photo_id)
+
+    def __len__(self) -> int:
+        return len(self._images)
+
+
 @dataclass(frozen=True)
 class GroupingSummary:
     groups: int  # multi-photo groups
@@ -86,14 +117,18 @@ class GroupingSummary:
 
 
 def regroup(catalog: Catalog, *, sensitivity: float = 0.5, looks: LookSpace = DESCRIPTOR_LOOKS,
-            pairwise: PairwiseModel | None = None, control: AnalysisControl | None = None) -> GroupingSummary | None:
-    """Group and rank the whole library; returns None (and changes nothing) when cancelled."""
+            pairwise: PairwiseModel | None = None, control: AnalysisControl | None = None,
+            kept: KeptImages | None = None) -> GroupingSummary | None:
+    """Group and rank the whole library; returns None (and changes nothing) when cancelled.
+
+    ``kept``: burst-ranker inputs from the per-photo pass that just ran (see the module docstring).
+    """
     conn = catalog.conn
     photos = _photo_rows(conn)
     vectors = read_vectors(conn, looks.model)
     records = [_grouping_record(row, vectors.get(row["photo_id"])) for row in photos.values()]
     groups = group_bursts(records, GroupingSettings(sensitivity=sensitivity, scale=looks.scale))
-    pairs = PairCache(catalog, pairwise) if pairwise else None
+    pairs = PairCache(catalog, pairwise, kept) if pairwise else None
     ranked: list[tuple[BurstGroup, list[RankedShot]]] = []
     for group in groups:
         if control is not None and not control.wait_while_paused():
@@ -161,9 +196,10 @@ def _write_group(conn: sqlite3.Connection, group: BurstGroup, shots: list[Ranked
 class PairCache:
     """The burst ranker's probabilities: cached rows first, the missing pairs run in batches."""
 
-    def __init__(self, catalog: Catalog, model: PairwiseModel):
+    def __init__(self, catalog: Catalog, model: PairwiseModel, kept: KeptImages | None = None):
         self.catalog = catalog
         self.model = model
+        self.kept = kept or KeptImages(budget_bytes=0)
         self.known: dict[tuple[int, int], float] = {
             (a, b): p for a, b, p in catalog.conn.execute(
                 "SELECT first_id, second_id, probability FROM pair_scores WHERE model_sha256 = ?", (model.sha256,))
@@ -195,6 +231,10 @@ class PairCache:
     def _compute(self, pairs: list[tuple[int, int]], photos: dict[int, sqlite3.Row]) -> None:
         tensors = {}
         for photo_id in sorted({i for pair in pairs for i in pair}):
+            kept = self.kept.get(photo_id)
+            if kept is not None:
+                tensors[photo_id] = to_array(kept, self.model.spec)
+                continue
             try:
                 image = open_image(self.catalog.abspath(photos[photo_id]["file_path"]), max_side=ANALYSIS_SIZE)
             except DecodeError:

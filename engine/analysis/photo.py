@@ -5,7 +5,8 @@
 the grid thumbnail is rebuilt on the way if the cache lost it), then derives from
 that one image: faces and eyes, quality cues (sharpness measured on the eyes or
 faces when there are any), the perceptual hash, the fallback look descriptor and
-one input tensor per distinct model input spec (models sharing a spec share it). The batched model runs happen later, on the
+one input tensor per distinct model input spec (models sharing a spec share it), and the
+burst ranker's resized input image for grouping. The batched model runs happen later, on the
 pipeline's inference thread; the decoded image is dropped here.
 """
 
@@ -23,7 +24,7 @@ from engine.decode import DecodeError
 from engine.descriptor import describe
 from engine.faces import FaceReport
 from engine.phash import phash
-from engine.preprocess import InputSpec, preprocess
+from engine.preprocess import InputSpec, resize_for_model, to_array
 from engine.thumbnails import ThumbnailCache, ingest
 
 
@@ -43,6 +44,9 @@ class PreparedPhoto:
     job: PhotoJob
     image_size: tuple[int, int] = (0, 0)  # of the analysis image: face boxes are fractions of it
     inputs: dict[InputSpec, np.ndarray] = field(default_factory=dict)  # one tensor per distinct model input
+    #: The burst ranker's input image, resized but not normalised (uint8, a quarter of the tensor's
+    #: size): the pipeline keeps it for grouping so burst members need not be decoded again.
+    ranker_image: Image.Image | None = None
     cues: CueReport | None = None
     faces: FaceReport | None = None
     phash: int | None = None
@@ -78,7 +82,11 @@ def _measure(prepared: PreparedPhoto, image: Image.Image, models: ModelSet) -> N
     prepared.cues = measure_cues(image, faces=face_boxes, eyes=eye_boxes)
     prepared.phash = phash(image)
     prepared.descriptor = describe(image).astype(np.float32)
-    prepared.inputs = {spec: preprocess(image, spec) for spec in models.input_specs}
+    ranker_spec = models.pairwise.spec if models.pairwise else None
+    specs = dict.fromkeys([*models.input_specs, *([ranker_spec] if ranker_spec else [])])
+    resized = {spec: resize_for_model(image, spec) for spec in specs}  # preprocess(), split in its two steps
+    prepared.inputs = {spec: to_array(resized[spec], spec) for spec in models.input_specs}
+    prepared.ranker_image = resized[ranker_spec] if ranker_spec else None
 
 
 def sharpness_regions(report: FaceReport | None) -> tuple[list[Box], list[Box]]:

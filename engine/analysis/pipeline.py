@@ -38,7 +38,7 @@ from engine import models as model_registry
 from engine.analysis.control import AnalysisControl
 from engine.analysis.events import (AnalysisFinished, AnalysisReport, AnalysisStarted, EventCallback, GroupingStarted,
                                     PhotoAnalyzed)
-from engine.analysis.grouping import GroupingSummary, look_space, regroup
+from engine.analysis.grouping import GroupingSummary, KeptImages, look_space, regroup
 from engine.analysis.modelset import ModelSet, load_model_set, load_pairwise
 from engine.analysis.photo import PhotoJob, PreparedPhoto, prepare_photo
 from engine.analysis.storage import pending_jobs, register_model_set
@@ -84,10 +84,11 @@ def analyze_library(
                                 models=models.labels(), refused=models.refused, sort_message=models.sort_message)
         emit(AnalysisStarted(len(jobs), skipped, report.models, report.refused, models.provider,
                              models.provider_note, models.sort_message))
-        _analyse_photos(catalog.root, jobs, models, control, cache or ThumbnailCache(), workers, report, emit)
+        kept = KeptImages()
+        _analyse_photos(catalog.root, jobs, models, control, cache or ThumbnailCache(), workers, report, emit, kept)
         report.cancelled = control.cancelled
         if not report.cancelled:
-            _group(catalog, models, sensitivity, control, report, emit)
+            _group(catalog, models, sensitivity, control, report, emit, kept)
     report.seconds = time.monotonic() - started
     emit(AnalysisFinished(report))
     return report
@@ -114,7 +115,8 @@ def regroup_library(
 
 
 def _analyse_photos(root: Path, jobs: list[PhotoJob], models: ModelSet, control: AnalysisControl,
-                    cache: ThumbnailCache, workers: int, report: AnalysisReport, emit: EventCallback) -> None:
+                    cache: ThumbnailCache, workers: int, report: AnalysisReport, emit: EventCallback,
+                    kept: KeptImages) -> None:
     writer = ResultWriter(root, models)
     batch: list[PreparedPhoto] = []
     try:
@@ -122,6 +124,9 @@ def _analyse_photos(root: Path, jobs: list[PhotoJob], models: ModelSet, control:
             if prepared.failed:
                 _hand_over(writer, prepared, [], report, emit)
                 continue
+            if prepared.ranker_image is not None:
+                kept.keep(prepared.job.photo_id, prepared.ranker_image)
+                prepared.ranker_image = None
             batch.append(prepared)
             if len(batch) >= models.batch_size:
                 _run_batch(writer, batch, models, report, emit)
@@ -176,6 +181,7 @@ def _run_batch(writer: ResultWriter, batch: list[PreparedPhoto], models: ModelSe
             for row, result in zip(outputs, per_photo):
                 row.append((model, result))
     for prepared, row in zip(batch, outputs):
+        prepared.inputs = {}  # used: the writer queue need not hold ~1 MB of tensors per photo
         _hand_over(writer, prepared, row, report, emit)
 
 
@@ -192,12 +198,12 @@ def _hand_over(writer: ResultWriter, prepared: PreparedPhoto, outputs: list, rep
 
 
 def _group(catalog: Catalog, models: ModelSet, sensitivity: float, control: AnalysisControl,
-           report: AnalysisReport, emit: EventCallback) -> None:
+           report: AnalysisReport, emit: EventCallback, kept: KeptImages) -> None:
     analysed = catalog.conn.execute("SELECT COUNT(*) FROM photo_analysis WHERE status = 'ok'").fetchone()[0]
     emit(GroupingStarted(analysed))
     embedding = next((m.installed for m in models.image_models if m.task == "embedding"), None)
     summary = regroup(catalog, sensitivity=sensitivity, looks=look_space(embedding), pairwise=models.pairwise,
-                      control=control)
+                      control=control, kept=kept)
     if summary is None:
         report.cancelled = True
         return
