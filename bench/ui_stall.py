@@ -9,6 +9,12 @@ main window offscreen on it with isolated user folders, and runs a heartbeat
 scan and the analysis are done. A stall is the gap between two heartbeats minus
 the interval. The same heartbeat on the idle window gives the baseline, and the
 ratio says how much the background work costs the UI. Target: longest stall < 50 ms.
+
+To find *what* stalls, stalls are reported per stage (load / scan / analysis /
+after), and the GUI-thread handlers that react to background work (merging photo
+changes, relisting, repainting the grid, progress) are timed: their count, total
+and longest run. The load average is printed with the result: on a machine whose
+cores are all busy, even the idle window waits for the CPU.
 """
 
 from __future__ import annotations
@@ -27,6 +33,9 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 HEARTBEAT_MS = 5
+STAGES = ("load", "scan", "analysis")
+#: GUI-thread code that runs because of background work (name on MainWindow or the grid view).
+TIMED_HANDLERS = ("_merge", "_show_photos", "_relist", "_stage_progress", "_work_event", "_update_counts")
 SOURCES = ("astronaut", "coffee", "chelsea", "rocket", "camera", "coins", "immunohistochemistry", "hubble_deep_field")
 
 
@@ -87,6 +96,47 @@ class Heartbeat:
         return self.gaps
 
 
+class HandlerTimes:
+    """Wraps named methods of ``owner`` to time each call (count, total, longest, in ms)."""
+
+    def __init__(self, owner, names) -> None:
+        self.times: dict[str, list[float]] = {}
+        for name in names:
+            self._wrap(owner, name)
+
+    def _wrap(self, owner, name: str) -> None:
+        original = getattr(owner, name)
+        spent = self.times.setdefault(name, [])
+
+        def timed(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent.append((time.perf_counter() - started) * 1000)
+
+        setattr(owner, name, timed)
+
+    def report(self) -> list[str]:
+        rows = []
+        for name, spent in sorted(self.times.items(), key=lambda item: -max(item[1], default=0)):
+            if spent:
+                rows.append(f"  {name:18s}: {len(spent):5d} calls, total {sum(spent):7.1f} ms, "
+                            f"longest {max(spent):6.1f} ms")
+        return rows
+
+
+def stage_of(window) -> str:
+    return next((stage for stage in STAGES if stage in window.busy), "after")
+
+
+def load_average() -> str:
+    try:
+        return "load average " + " ".join(f"{value:.2f}" for value in os.getloadavg()) + f" on {os.cpu_count()} cores"
+    except OSError:
+        return "load average unknown"
+
+
 def summary(gaps: list[float]) -> str:
     if not gaps:
         return "no heartbeats"
@@ -119,10 +169,12 @@ def main(argv: list[str] | None = None) -> int:
     window = create_window(parse_args([]), save_settings=False)
     window.resize(1280, 820)
     window.show()
-    heartbeat = Heartbeat(app, stage=lambda: "+".join(sorted(window.busy)) or "refresh")
+    heartbeat = Heartbeat(app, stage=lambda: stage_of(window))
+    paint = HandlerTimes(window.grid, ("paintEvent",))
+    handlers = HandlerTimes(window, TIMED_HANDLERS)
     idle_end = time.monotonic() + 3.0
     baseline = heartbeat.run_until(lambda: time.monotonic() > idle_end, 10)
-    print(f"idle window          : {summary(baseline)}")
+    print(f"idle window          : {summary(baseline)}  ({load_average()})")
 
     scroller = QTimer(interval=100)
     step = {"n": 0}
@@ -134,14 +186,17 @@ def main(argv: list[str] | None = None) -> int:
 
     scroller.timeout.connect(scroll)
     scroller.start()
+    heartbeat.by_stage.clear()
     started = time.monotonic()
     window.open_folder(folder)
     busy = heartbeat.run_until(lambda: not window.working, args.limit)
     scroller.stop()
     seconds = time.monotonic() - started
-    print(f"scan + analysis      : {summary(busy)}")
+    print(f"scan + analysis      : {summary(busy)}  ({load_average()})")
     for stage, gaps in heartbeat.by_stage.items():
         print(f"  during {stage:13s}: {summary(gaps)}")
+    print("GUI-thread handlers during the work:")
+    print("\n".join(handlers.report() + paint.report()))
     print(f"work took {seconds:.1f} s for {len(window.session.photos)} photos; status: "
           f"{window.statusBar().currentMessage()}")
     base_longest = max(baseline) if baseline else 0.0

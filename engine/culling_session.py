@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine import auto_cull
 from engine.catalog import Catalog
@@ -32,6 +33,9 @@ from engine.insights import PhotoInsight, load_insights
 from engine.keymap import decision_for_key
 from engine.settings import AppSettings
 from engine.sorting import sort_photos
+
+if TYPE_CHECKING:
+    from engine.photo_changes import PhotoChanges
 
 
 def read_photos(catalog: Catalog) -> list[CullPhoto]:
@@ -88,6 +92,23 @@ class CullingSession:
         self.state.expanded &= {p.insight.burst_id for p in self.photos if p.insight.burst_id is not None}
         self.rebuild()
 
+    def merge(self, changes: "PhotoChanges") -> bool:
+        """Fold in changes read elsewhere (:mod:`engine.photo_changes`); True when the visible list
+        changed shape (rows added, removed or moved), False when only row contents changed.
+
+        Decisions of photos already listed are kept from this session: the user may have
+        changed them since the other reader looked, and this session wrote them.
+        """
+        before = [photo.id for photo in self.visible]
+        removed = set(changes.removed)
+        by_id = {pid: photo for pid, photo in self._by_id.items() if pid not in removed}
+        for photo in changes.changed:
+            known = by_id.get(photo.id)
+            by_id[photo.id] = photo if known is None else photo.with_decision(known.decision)
+        ordered = [by_id.pop(p.id) for p in self.photos if p.id in by_id]
+        self.set_photos(ordered + list(by_id.values()))
+        return [photo.id for photo in self.visible] != before
+
     def rebuild(self) -> None:
         """Apply sort, filter and burst collapsing to produce ``visible``."""
         shown = sort_photos(apply_filter(self.photos, self.state.filter), self.state.sort)
@@ -134,6 +155,9 @@ class CullingSession:
 
     def photo(self, photo_id: int) -> CullPhoto:
         return self._by_id[photo_id]
+
+    def has(self, photo_id: int) -> bool:
+        return photo_id in self._by_id
 
     def row_of(self, photo_id: int) -> int | None:
         return self._row_of.get(photo_id)

@@ -1,5 +1,9 @@
 """Which photos the views show: filters by flag, stars, colour, analysis verdicts and score.
 
+The score range's bounds come from the library (:func:`score_bounds`), not from a
+fixed 0..10: a linear quality score is not clamped and may fall below 1 (see
+:mod:`engine.insights`), and a fixed range would hide those photos from the filter.
+
 A filter is a frozen value (easy to compare, store and test); ``None`` in a
 field means "don't filter on this". Photos that were never analysed are kept by
 the score range filter only when it is open at both ends, and never match the
@@ -8,6 +12,7 @@ the score range filter only when it is open at both ends, and never match the
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -65,7 +70,9 @@ class PhotoFilter:
         if self.blurry:
             parts.append("blurry")
         if self.min_score is not None or self.max_score is not None:
-            parts.append(f"score {self.min_score or 0:g}–{self.max_score or 10:g}")
+            low = "…" if self.min_score is None else f"{self.min_score:g}"
+            high = "…" if self.max_score is None else f"{self.max_score:g}"
+            parts.append(f"score {low}–{high}")
         return ", ".join(parts)
 
 
@@ -73,3 +80,17 @@ def apply_filter(photos: Iterable[CullPhoto], photo_filter: PhotoFilter) -> list
     if not photo_filter.active:
         return list(photos)
     return [photo for photo in photos if photo_filter.matches(photo)]
+
+
+#: The range the score filter offers before any photo is scored.
+DEFAULT_SCORE_BOUNDS = (1.0, 10.0)
+
+
+def score_bounds(photos: Iterable[CullPhoto]) -> tuple[float, float]:
+    """The score filter's range for ``photos``: their lowest and highest score, widened to whole
+    numbers and never narrower than 1..10 (so the familiar scale stays; outliers extend it)."""
+    scores = [photo.insight.score for photo in photos if photo.insight.score is not None]
+    low, high = DEFAULT_SCORE_BOUNDS
+    if scores:
+        low, high = min(low, math.floor(min(scores))), max(high, math.ceil(max(scores)))
+    return float(low), float(high)

@@ -1,4 +1,4 @@
-"""Orders of the photo list: score, capture time, name, burst.
+"""Orders of the photo list: score, personal score, capture time, name, burst.
 
 Every order is total and stable (ties fall back to capture time, then path), so
 the grid never shuffles between two refreshes. Photos without the sort value
@@ -13,8 +13,11 @@ from typing import Any
 
 from engine.cull_photo import CullPhoto
 
-SORT_KEYS = ("time", "score", "name", "burst")
-SORT_LABELS = {"score": "Score", "time": "Capture time", "name": "Name", "burst": "Burst"}
+SORT_KEYS = ("time", "score", "personal", "name", "burst")
+SORT_LABELS = {"score": "Score", "personal": "Score (personal)", "time": "Capture time", "name": "Name",
+               "burst": "Burst"}
+#: Orders that exist only when the library has the values (the GUI hides the others).
+OPTIONAL_SORTS = frozenset({"personal"})
 
 
 def _time_key(photo: CullPhoto) -> tuple:
@@ -23,8 +26,15 @@ def _time_key(photo: CullPhoto) -> tuple:
 
 
 def _score_key(photo: CullPhoto) -> tuple:
-    score = photo.insight.score
-    return (score is None, -(score or 0.0), *_time_key(photo))
+    return _descending(photo.insight.score, photo)
+
+
+def _personal_key(photo: CullPhoto) -> tuple:
+    return _descending(photo.insight.personal_score, photo)
+
+
+def _descending(value: float | None, photo: CullPhoto) -> tuple:
+    return (value is None, -(value or 0.0), *_time_key(photo))
 
 
 def _name_key(photo: CullPhoto) -> tuple:
@@ -36,7 +46,8 @@ def _burst_key(photo: CullPhoto) -> tuple:
     return (photo.insight.burst_rank or 0, *_time_key(photo))
 
 
-_KEYS: dict[str, Callable[[CullPhoto], Any]] = {"score": _score_key, "time": _time_key, "name": _name_key}
+_KEYS: dict[str, Callable[[CullPhoto], Any]] = {"score": _score_key, "personal": _personal_key, "time": _time_key,
+                                                "name": _name_key}
 
 
 def sort_photos(photos: Sequence[CullPhoto], key: str = "time") -> list[CullPhoto]:
@@ -56,3 +67,9 @@ def _burst_order(photos: Sequence[CullPhoto]) -> list[CullPhoto]:
     for members in groups.values():  # dict keeps first-seen (= earliest frame) order
         ordered.extend(sorted(members, key=_burst_key))
     return ordered
+
+
+def available_sorts(photos: Sequence[CullPhoto]) -> tuple[str, ...]:
+    """The orders worth offering for ``photos``: the personal order only once some photo has a personal score."""
+    has_personal = any(photo.insight.personal_score is not None for photo in photos)
+    return tuple(key for key in SORT_KEYS if key not in OPTIONAL_SORTS or has_personal)

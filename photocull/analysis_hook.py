@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from engine.analysis import AnalysisControl, AnalysisReport
+from engine.analysis import AnalysisControl
 from engine.models import ModelRegistry, discover
 from engine.runtime import CUDA, create_session, providers_for
 from engine.settings import AppSettings
-from photocull.analysis_process import run_in_process
+from photocull.library_process import WorkReport, run_in_process
 
 
 def find_models(settings: AppSettings) -> tuple[ModelRegistry, str]:
@@ -23,7 +23,8 @@ def find_models(settings: AppSettings) -> tuple[ModelRegistry, str]:
     return registry, session.device_label + (f" ({session.fallback_reason})" if session.fallback_reason else "")
 
 
-def run_analysis(root: Path, settings: AppSettings, control: AnalysisControl,
-                 emit: Callable[[object], None]) -> AnalysisReport:
-    """Analyse the library in a child process (see :mod:`photocull.analysis_process`); events go to ``emit``."""
-    return run_in_process(root, settings, control, emit)
+def run_library_work(root: Path, settings: AppSettings, control: AnalysisControl, stages: tuple[str, ...],
+                     emit: Callable[[object], None]) -> WorkReport:
+    """Scan and/or analyse the library in a child process (see :mod:`photocull.library_process`);
+    events, including photo changes, go to ``emit``."""
+    return run_in_process(root, settings, control, emit, stages=stages)

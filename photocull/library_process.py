@@ -1,15 +1,21 @@
-"""Run the analysis in a child process, so it never competes with the GUI for the GIL.
+"""Scan and analyse a library in a child process, streaming progress and photo changes back.
 
-Measured with ``bench/ui_stall.py`` (150 photos, 2 cores): with the analysis on a
-worker *thread*, every Qt call that releases the GIL (each ``drawPixmap`` of a
-tile) had to win it back from the pipeline's Python threads, and the event loop
-stalled for up to 300 ms. In a child process the GUI keeps its interpreter to
-itself. The child is a plain :func:`engine.analysis.analyze_library` run; its
-progress events (picklable dataclasses) come back over a queue, and pause /
-resume / cancel go the other way over a pipe to an :class:`AnalysisControl`
-living in the child. Results reach the GUI through the catalog, as before.
-The child runs at a lower CPU priority (``nice`` 10 on POSIX): on a loaded
-machine the scheduler then serves the event loop before the background work.
+Measured with ``bench/ui_stall.py`` (500 photos, 2 loaded cores): every piece of
+Python work in the app's own process competes with the event loop for the GIL.
+Each Qt draw call releases it and must win it back, so a scan on worker threads
+(decoding, hashing, thumbnailing, SQLite batches) or a catalog re-read stalled
+the window for 50–300 ms at a time. So all of it runs in one spawned child:
+
+* the scan (:func:`engine.scan.scan_library`), then the analysis
+  (:func:`engine.analysis.analyze_library`), under ``nice`` 10 so that on a busy
+  machine the scheduler serves the event loop first;
+* a :class:`engine.photo_changes.PhotoWatcher` thread that re-reads the catalog
+  there every ``PUBLISH_S`` and sends only the photos that changed (new files with
+  their fresh grid thumbnail in the cache, new scores, bursts): the GUI merges a
+  small diff instead of re-reading and re-listing the library.
+
+Events (picklable dataclasses) come back over a queue; pause / resume / cancel go
+the other way over a pipe to an :class:`AnalysisControl` living in the child.
 """
 
 from __future__ import annotations
@@ -18,33 +24,59 @@ import multiprocessing as mp
 import os
 import queue
 import threading
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from engine.analysis import AnalysisControl, AnalysisFinished, AnalysisReport, analyze_library
+from engine.analysis import AnalysisControl, AnalysisReport, analyze_library
 from engine.models import discover
+from engine.photo_changes import PhotoChanges, PhotoWatcher
+from engine.scan import ScanReport, scan_library
 from engine.settings import AppSettings
 
 POLL_S = 0.1
+PUBLISH_S = 1.0            # how often the child looks for changed photos
+PROGRESS_INTERVAL_S = 0.1  # scan progress events at most this often
 CHILD_NICENESS = 10
+SCAN, ANALYSE = "scan", "analyse"
 _DONE = "done"
 _FAILED = "failed"
 
 
-def run_in_process(root: Path, settings: AppSettings, control: AnalysisControl,
-                   emit: Callable[[object], None]) -> AnalysisReport:
-    """Analyse ``root`` in a spawned process; blocks (call it from a worker thread) until it ends.
+@dataclass(frozen=True)
+class ScanProgress:
+    done: int
+    total: int
+    path: str
 
-    ``control`` is the GUI's: its pause/resume/cancel are forwarded to the child.
-    Raises RuntimeError with the child's message when the analysis fails.
+
+@dataclass(frozen=True)
+class ScanFinished:
+    report: ScanReport
+
+
+@dataclass
+class WorkReport:
+    scan: ScanReport | None = None
+    analysis: AnalysisReport | None = None
+
+
+def run_in_process(root: Path, settings: AppSettings, control: AnalysisControl,
+                   emit: Callable[[object], None], *, stages: tuple[str, ...] = (ANALYSE,)) -> WorkReport:
+    """Run ``stages`` (scan and/or analyse, in that order) on ``root`` in a spawned process.
+
+    Blocks until it ends (call it from a worker thread). ``emit`` receives every event:
+    ``ScanProgress``, ``ScanFinished``, the analysis's own events, and ``PhotoChanges``.
+    ``control`` is the GUI's: pause/resume/cancel are forwarded to the child.
+    Raises RuntimeError with the child's message when the work fails.
     """
     context = mp.get_context("spawn")
     events = context.Queue()
     commands, child_end = context.Pipe()
-    child = context.Process(target=_child_main, args=(root, settings, events, child_end), daemon=True,
-                            name="photocull-analysis")
+    child = context.Process(target=_child_main, args=(root, settings, stages, events, child_end), daemon=True,
+                            name="photocull-library")
     child.start()
-    report: AnalysisReport | None = None
     sent = (False, False)   # (paused, cancelled) last told to the child
     try:
         while True:
@@ -56,36 +88,89 @@ def run_in_process(root: Path, settings: AppSettings, control: AnalysisControl,
                 kind, payload = events.get(timeout=POLL_S)
             except queue.Empty:
                 if not child.is_alive():
-                    raise RuntimeError(f"the analysis process ended unexpectedly (exit code {child.exitcode})")
+                    raise RuntimeError(f"the background process ended unexpectedly (exit code {child.exitcode})")
                 continue
             if kind == _DONE:
-                report = payload
-                break
+                return payload
             if kind == _FAILED:
                 raise RuntimeError(payload)
-            if isinstance(payload, AnalysisFinished):
-                report = payload.report
             emit(payload)
     finally:
         child.join(timeout=10)
         if child.is_alive():
             child.terminate()
-    return report
 
 
-def _child_main(root: Path, settings: AppSettings, events, commands) -> None:
+def _child_main(root: Path, settings: AppSettings, stages: tuple[str, ...], events, commands) -> None:
     if hasattr(os, "nice"):
         os.nice(CHILD_NICENESS)   # on a busy machine the scheduler serves the GUI first
     control = AnalysisControl()
     threading.Thread(target=_obey, args=(commands, control), daemon=True).start()
+    send = events.put
     try:
-        report = analyze_library(root, settings=settings.runtime(), sensitivity=settings.burst_sensitivity,
-                                 registry=discover(chosen=settings.chosen_models), control=control,
-                                 on_event=lambda event: events.put(("event", event)))
+        publisher = _Publisher(PhotoWatcher(root), lambda changes: send(("event", changes)))
+        work = WorkReport()
+        with publisher:
+            if SCAN in stages:
+                work.scan = _scan(root, control, send)
+                publisher.publish()
+            if ANALYSE in stages and not control.cancelled:
+                work.analysis = analyze_library(
+                    root, settings=settings.runtime(), sensitivity=settings.burst_sensitivity,
+                    registry=discover(chosen=settings.chosen_models), control=control,
+                    on_event=lambda event: send(("event", event)))
     except Exception as exc:  # reported to the GUI as one line
-        events.put((_FAILED, f"{type(exc).__name__}: {exc}"))
+        send((_FAILED, f"{type(exc).__name__}: {exc}"))
         return
-    events.put((_DONE, report))
+    send((_DONE, work))
+
+
+def _scan(root: Path, control: AnalysisControl, send: Callable[[tuple], None]) -> ScanReport:
+    cancel = threading.Event()
+    last = [0.0]
+
+    def progress(done: int, total: int, path: str) -> None:
+        now = time.monotonic()
+        if done >= total or now - last[0] >= PROGRESS_INTERVAL_S:
+            last[0] = now
+            send(("event", ScanProgress(done, total, path)))
+        if not control.wait_while_paused():   # pausing the scan = holding its progress callback
+            cancel.set()
+
+    report = scan_library(root, progress=progress, cancel=cancel)
+    send(("event", ScanFinished(report)))
+    return report
+
+
+class _Publisher:
+    """Sends the catalog's photo changes every ``PUBLISH_S`` while in its ``with`` block, and once at the end."""
+
+    def __init__(self, watcher: PhotoWatcher, send: Callable[[PhotoChanges], None]):
+        self.watcher, self.send = watcher, send
+        self.watcher.prime()   # the GUI has read the catalog as it is now
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="photo-publisher")
+
+    def __enter__(self) -> "_Publisher":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        if exc[0] is None:
+            self.publish()
+
+    def publish(self) -> None:
+        with self._lock:
+            changes = self.watcher.poll()
+        if changes:
+            self.send(changes)
+
+    def _run(self) -> None:
+        while not self._stop.wait(PUBLISH_S):
+            self.publish()
 
 
 def _obey(commands, control: AnalysisControl) -> None:

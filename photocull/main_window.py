@@ -5,15 +5,14 @@ It holds no culling logic: key presses become :class:`CullingSession` calls
 analysing, writing sidecars, finding models) runs as :class:`EngineJob`s.
 
 Background flow after opening a folder: read what the catalog already knows
-(thumbnails appear at once from the cache) → scan for changes, re-reading the
-catalog every ~3 s so new photos fill in → analyse (when the analysis
-pipeline is installed) with the same periodic refresh → final refresh.
+(thumbnails appear at once from the cache) → one child process scans for
+changes, then analyses (:mod:`photocull.library_process`), and streams back the
+photos that changed; the window merges those (:meth:`CullingSession.merge`) and
+repaints only their tiles unless rows were added, removed or reordered.
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,28 +22,31 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QLabel, Q
                                QStackedWidget, QToolButton)
 
 from engine import sidecars
+from engine import personalize as taste
 from engine.analysis import AnalysisControl, AnalysisStarted, GroupingStarted, PhotoAnalyzed
 from engine.catalog import Catalog
 from engine.culling_session import CullingSession, read_photos
-from engine.filters import PhotoFilter
+from engine.filters import DEFAULT_SCORE_BOUNDS, PhotoFilter, score_bounds
 from engine.focus_region import sharpest_region
 from PIL import Image
 from engine.keymap import DECISION_KEYS, VIEW_KEYS
 from engine.models import ModelRegistry
-from engine.scan import scan_library
+from engine.photo_changes import PhotoChanges
 from engine.settings import AppSettings, save_settings
-from engine.sorting import SORT_KEYS, SORT_LABELS
+from engine.sorting import SORT_LABELS, available_sorts
 from photocull import analysis_hook
 from photocull.auto_cull_dialog import AutoCullDialog
+from photocull.calibrate_dialog import CalibrateDialog
+from photocull.library_process import ANALYSE, SCAN, ScanFinished, ScanProgress
 from photocull.models import PhotoListModel
-from photocull.personalize import UNAVAILABLE, personalize_function, run_personalize
+from photocull.personalize import UNAVAILABLE, calibration_pairs, personalize_function, run_personalize
 from photocull.settings_dialog import SettingsDialog
 from photocull.views.compare import CompareView
 from photocull.views.grid import GridView
 from photocull.views.loupe import LoupeView
 from photocull.workers import EngineJob, JobRunner, PreviewLoader, ThumbnailLoader, preview_path
 
-REFRESH_INTERVAL_S = 3.0
+PERSONAL_MODEL_FILES = "Personal model (*.npz)"
 FLAG_FILTERS = (("All photos", None), ("Picks", frozenset({1})), ("Picks + unflagged", frozenset({1, 0})),
                 ("Unflagged", frozenset({0})), ("Rejects", frozenset({-1})))
 LABEL_FILTERS = (("Any label", None), ("Red", frozenset({"Red"})), ("Yellow", frozenset({"Yellow"})),
@@ -67,8 +69,8 @@ class MainWindow(QMainWindow):
         self.registry: ModelRegistry | None = None
         self.device_text = "CPU"
         self.busy: set[str] = set()          # "load", "scan", "analysis": background stages running
-        self._last_refresh = 0.0
         self._refresh_pending = False
+        self.score_range = DEFAULT_SCORE_BOUNDS
         self.thumbnails = ThumbnailLoader(self.pool, self)
         self.previews = PreviewLoader(self.pool, self)
         self.model = PhotoListModel(self.thumbnails, self)
@@ -108,8 +110,8 @@ class MainWindow(QMainWindow):
         bar.addAction(self._action("Open…", self.choose_folder, QKeySequence.StandardKey.Open))
         bar.addWidget(QLabel("Sort"))
         self.sort_box = QComboBox()
-        for key in SORT_KEYS:
-            self.sort_box.addItem(SORT_LABELS[key], key)
+        self.score_label = SORT_LABELS["score"]
+        self._fill_sort_box(available_sorts([]))
         self.sort_box.currentIndexChanged.connect(lambda: self.set_sort(self.sort_box.currentData()))
         bar.addWidget(self.sort_box)
         self.bursts_button = self._toggle("Bursts collapsed", "Show each burst as its best frame (Return expands one)")
@@ -148,7 +150,7 @@ class MainWindow(QMainWindow):
             button.toggled.connect(self.apply_filter_controls)
             bar.addWidget(button)
         bar.addWidget(QLabel("Score"))
-        self.score_min, self.score_max = _score_spin(0.0), _score_spin(10.0)
+        self.score_min, self.score_max = _score_spin(*self.score_range, 0), _score_spin(*self.score_range, 1)
         for spin in (self.score_min, self.score_max):
             spin.valueChanged.connect(self.apply_filter_controls)
             bar.addWidget(spin)
@@ -179,6 +181,7 @@ class MainWindow(QMainWindow):
         edit = menu.addMenu("&Edit")
         edit.addAction(self._action("Undo", self.undo, "Ctrl+Z"))
         edit.addAction(self._action("Redo", self.redo, "Ctrl+Shift+Z"))
+        self._build_personalize_menu(menu.addMenu("P&ersonalize"))
         photo = menu.addMenu("&Photo")
         for key, binding in DECISION_KEYS.items():
             photo.addAction(self._action(binding.description.capitalize(), lambda _checked=False, k=key: self.apply_key(k), key))
@@ -192,6 +195,14 @@ class MainWindow(QMainWindow):
             for key, step in (("Left", -1), ("Right", 1), ("Up", -1), ("Down", 1)):
                 shortcut = QShortcut(QKeySequence(key), widget, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
                 shortcut.activated.connect(lambda s=step: self.step(s))
+
+    def _build_personalize_menu(self, menu) -> None:
+        menu.addAction(self._action("Personalize from my picks", self.personalize))
+        menu.addAction(self._action("Help me calibrate…", self.calibrate))
+        menu.addSeparator()
+        menu.addAction(self._action("Export personal model…", lambda: self.export_personal_model()))
+        menu.addAction(self._action("Import personal model…", lambda: self.import_personal_model()))
+        menu.addAction(self._action("Reset personal model", self.reset_personal_model))
 
     def _action(self, text: str, slot: Callable, shortcut=None) -> QAction:
         action = QAction(text, self)
@@ -231,8 +242,8 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.grid)
         self.setWindowTitle(f"photocull — {self.session.root}")
         self._remember(folder)
-        self.busy = {"load", "scan"}
-        self._reload(then=self._start_scan)
+        self.busy = {"load", "scan", "analysis"}
+        self._reload(then=lambda: self._start_work((SCAN, ANALYSE)))
 
     def _remember(self, folder: Path) -> None:
         self.settings = self.settings.with_recent(folder)
@@ -252,7 +263,6 @@ class MainWindow(QMainWindow):
             return
         root = self.session.root
         self._refresh_pending = True
-        self._last_refresh = time.monotonic()
 
         def read(root: Path = root):
             with Catalog.open(root) as catalog:
@@ -276,8 +286,23 @@ class MainWindow(QMainWindow):
         self.session.set_photos(photos)
         self.model.reset()
         self._restore_selection(selected, keep_current.id if keep_current else None)
+        self._after_list_changed()
+
+    def _merge(self, changes: PhotoChanges) -> None:
+        """Photos changed by the background process: repaint their tiles, or relist when rows moved."""
+        if self.session is None:
+            return
+        if self.session.merge(changes):
+            self._relist()
+        else:
+            self.model.photos_changed(photo.id for photo in changes.changed)
+        self._after_list_changed()
+
+    def _after_list_changed(self) -> None:
         self._refresh_open_views()
         self._update_counts()
+        self._update_score_range()
+        self._update_sort_options()
 
     def _restore_selection(self, selected: list[int], current_id: int | None) -> None:
         rows = [self.session.row_of(pid) for pid in selected]
@@ -290,41 +315,25 @@ class MainWindow(QMainWindow):
         if self.model.rowCount():
             selection.setCurrentIndex(self.model.index(self.current_row), QItemSelectionModel.SelectionFlag.NoUpdate)
 
-    def _start_scan(self) -> None:
-        control = self.control
+    def _start_work(self, stages: tuple[str, ...]) -> None:
+        """Scan and/or analyse in the background process; its events arrive in :meth:`_work_event`."""
+        self._show_progress(True, "Scanning…" if SCAN in stages else "Analysing…")
+        self.jobs.start(EngineJob(analysis_hook.run_library_work, self.session.root, self.settings, self.control,
+                                  stages, with_events=True),
+                        finished=self._work_done, failed=self._failed, event=self._work_event)
 
-        def scan(root: Path, progress):
-            cancel = threading.Event()
-
-            def report(done: int, total: int, path: str) -> None:
-                progress(done, total, path)
-                if not control.wait_while_paused():   # pausing the scan = holding its progress callback
-                    cancel.set()
-            return scan_library(root, progress=report, cancel=cancel)
-
-        self._show_progress(True, "Scanning…")
-        self.jobs.start(EngineJob(scan, self.session.root, with_progress=True),
-                  finished=self._scan_finished, failed=self._failed,
-                  progress=lambda d, t, p: self._stage_progress("Scanning", d, t, p))
-
-    def _scan_finished(self, report) -> None:
-        self.busy.discard("scan")
-        self.scan_errors = report.errors
-        if report.cancelled:
-            self._show_progress(False)
-            self.say("Scan cancelled; what was found so far is shown.")
+    def _work_event(self, event) -> None:
+        if self.session is None:   # delivered after the window closed
             return
-        self.busy.add("analysis")
-        self._reload(then=self._start_analysis)
-
-    def _start_analysis(self) -> None:
-        self._show_progress(True, "Analysing…")
-        self.jobs.start(EngineJob(analysis_hook.run_analysis, self.session.root, self.settings, self.control,
-                                  with_events=True),
-                        finished=self._analysis_finished, failed=self._failed, event=self._analysis_event)
-
-    def _analysis_event(self, event) -> None:
-        if isinstance(event, AnalysisStarted):
+        if isinstance(event, PhotoChanges):
+            self._merge(event)
+        elif isinstance(event, ScanProgress):
+            self._stage_progress("Scanning", event.done, event.total, event.path)
+        elif isinstance(event, ScanFinished):
+            self.busy.discard("scan")
+            if event.report.cancelled:
+                self.busy.discard("analysis")
+        elif isinstance(event, AnalysisStarted):
             self.device_text = event.provider + (f" ({event.provider_note})" if event.provider_note else "")
             self.device_label.setText(f"Scoring: {self.device_text}")
             self.device_label.setToolTip(event.sort_message)
@@ -333,10 +342,18 @@ class MainWindow(QMainWindow):
         elif isinstance(event, GroupingStarted):
             self.say(f"Grouping {event.photos} photos into bursts…")
 
-    def _analysis_finished(self, report) -> None:
-        self.busy.discard("analysis")
-        self.analysis_report = report
-        self._reload(then=self._work_finished)
+    def _work_done(self, report) -> None:
+        self.busy -= {"scan", "analysis"}
+        if self.session is None:
+            return
+        if report.scan is not None:
+            self.scan_errors = report.scan.errors
+        self.analysis_report = report.analysis
+        if report.scan is not None and report.scan.cancelled or report.analysis is not None and report.analysis.cancelled:
+            self._show_progress(False)
+            self.say("Stopped; what was done so far is shown.")
+            return
+        self._work_finished()
 
     def _work_finished(self) -> None:
         self._show_progress(False)
@@ -353,8 +370,6 @@ class MainWindow(QMainWindow):
         self.progress.setValue(done)
         paused = " (paused)" if self.control.paused else ""
         self.say(f"{stage} {done}/{total}{paused}  {text}")
-        if time.monotonic() - self._last_refresh > REFRESH_INTERVAL_S and not self._refresh_pending:
-            self._reload()
 
     def _failed(self, message: str) -> None:
         self.busy.clear()
@@ -401,9 +416,47 @@ class MainWindow(QMainWindow):
         self.device_label.setText(f"Scoring: {device}")
         sort = self.registry.sort_score()
         task = {"aesthetic": "aesthetic", "technical": "quality"}.get(sort.task or "", "none yet")
-        self.sort_box.setItemText(SORT_KEYS.index("score"), f"Score ({task})")
-        self.sort_box.setItemData(SORT_KEYS.index("score"), sort.message, Qt.ItemDataRole.ToolTipRole)
+        self.score_label, self.score_tip = f"Score ({task})", sort.message
+        self._label_score_sort()
         self.device_label.setToolTip(sort.message)
+
+    def _label_score_sort(self) -> None:
+        row = self.sort_box.findData("score")
+        self.sort_box.setItemText(row, self.score_label)
+        self.sort_box.setItemData(row, getattr(self, "score_tip", ""), Qt.ItemDataRole.ToolTipRole)
+
+    def _fill_sort_box(self, keys: tuple[str, ...]) -> None:
+        current = self.sort_box.currentData() or "time"
+        self.sort_box.blockSignals(True)
+        self.sort_box.clear()
+        for key in keys:
+            self.sort_box.addItem(SORT_LABELS[key], key)
+        self.sort_box.setCurrentIndex(max(0, self.sort_box.findData(current)))
+        self.sort_box.blockSignals(False)
+        self._label_score_sort()
+
+    def _update_sort_options(self) -> None:
+        """Offer "Score (personal)" exactly when the personal model scores this library."""
+        keys = available_sorts(self.session.photos)
+        if keys == tuple(self.sort_box.itemData(i) for i in range(self.sort_box.count())):
+            return
+        self._fill_sort_box(keys)
+        if self.session.state.sort not in keys:
+            self.set_sort("score")
+
+    def _update_score_range(self) -> None:
+        """Stretch the score filter to the library's scores; an end left at its bound stays open."""
+        bounds = score_bounds(self.session.photos)
+        if bounds == self.score_range:
+            return
+        old, self.score_range = self.score_range, bounds
+        for spin, end in ((self.score_min, 0), (self.score_max, 1)):
+            spin.blockSignals(True)
+            was_open = spin.value() == old[end]
+            spin.setRange(*bounds)
+            if was_open:
+                spin.setValue(bounds[end])
+            spin.blockSignals(False)
 
     # -- sort, filter, bursts -------------------------------------------------------------------
 
@@ -411,6 +464,11 @@ class MainWindow(QMainWindow):
         if self.session is None:
             return
         self.session.set_sort(key)
+        row = self.sort_box.findData(key)
+        if row >= 0 and row != self.sort_box.currentIndex():
+            self.sort_box.blockSignals(True)
+            self.sort_box.setCurrentIndex(row)
+            self.sort_box.blockSignals(False)
         self._relist()
         if key == "score" and self.registry is not None:
             self.say(self.registry.sort_score().message)
@@ -421,7 +479,7 @@ class MainWindow(QMainWindow):
             flags=FLAG_FILTERS[self.flag_box.currentIndex()][1], min_stars=self.stars_box.currentIndex(),
             labels=LABEL_FILTERS[self.label_box.currentIndex()][1], eyes_closed=self.eyes_button.isChecked(),
             blurry=self.blurry_button.isChecked(),
-            min_score=low if low > 0 else None, max_score=high if high < 10 else None,
+            min_score=low if low > self.score_range[0] else None, max_score=high if high < self.score_range[1] else None,
         )
         if self.session is not None:
             self.session.set_filter(photo_filter)
@@ -555,6 +613,64 @@ class MainWindow(QMainWindow):
         self.say(message)
         self._reload()
 
+    def calibrate(self) -> None:
+        """Ask the least-sure A/B questions (found in a worker), then personalize with the answers."""
+        if self.session is None:
+            return
+        self.jobs.start(EngineJob(calibration_pairs, self.session.root), finished=self._ask_calibration,
+                        failed=self._failed)
+
+    def _ask_calibration(self, pairs) -> None:
+        if self.session is None:
+            return
+        pairs = [p for p in pairs if self.session.has(p.first_id) and self.session.has(p.second_id)]
+        if not pairs:
+            self.say("Nothing to calibrate: analyse the library first (or you have ordered every close pair already).")
+            return
+        dialog = CalibrateDialog(pairs, self.session.photo, self.previews, self._record_choice, self)
+        self.calibrate_dialog = dialog
+        dialog.exec()
+        self.say(f"{dialog.answered} answer(s) recorded.")
+        if dialog.answered:
+            self.personalize()
+
+    def _record_choice(self, winner_id: int, loser_id: int) -> None:
+        taste.record_choice(self.session.catalog, winner_id, loser_id)
+
+    def reset_personal_model(self) -> None:
+        if self.session is not None:
+            removed = taste.reset(self.session.catalog)
+            self.say(f"Personal model reset ({removed} version(s) and your calibration answers forgotten).")
+            self._reload()
+
+    def export_personal_model(self, destination: Path | None = None) -> None:
+        if self.session is None:
+            return
+        destination = destination or _chosen_path(QFileDialog.getSaveFileName(
+            self, "Export personal model", str(Path.home() / "personal-model.npz"), PERSONAL_MODEL_FILES))
+        if destination is None:
+            return
+        try:
+            self.say(f"Personal model exported to {taste.export_model(self.session.catalog, destination)}.")
+        except taste.PersonalModelError as exc:
+            self.say(str(exc))
+
+    def import_personal_model(self, source: Path | None = None) -> None:
+        if self.session is None:
+            return
+        source = source or _chosen_path(QFileDialog.getOpenFileName(self, "Import personal model", str(Path.home()),
+                                                                     PERSONAL_MODEL_FILES))
+        if source is None:
+            return
+        try:
+            version, model = taste.import_model(self.session.catalog, source)
+        except taste.PersonalModelError as exc:
+            self.say(str(exc))
+            return
+        state = "in use" if model.active else "stored, but not in use (it did not beat the generic score)"
+        self.say(f"Personal model imported as version {version}, {state}.")
+        self._reload()
+
     # -- settings ---------------------------------------------------------------------------------
 
     def open_settings(self) -> None:
@@ -570,7 +686,7 @@ class MainWindow(QMainWindow):
             self._find_models()
             if _analysis_inputs(before) != _analysis_inputs(self.settings) and self.session and not self.working:
                 self.busy.add("analysis")   # re-score / re-group; unchanged photos are skipped by the engine
-                self._start_analysis()
+                self._start_work((ANALYSE,))
 
     def _apply_settings_to_views(self) -> None:
         show = self.settings.show_insights
@@ -717,17 +833,23 @@ def _analysis_inputs(settings: AppSettings) -> tuple:
     return (settings.device, settings.chosen_models, settings.burst_sensitivity)
 
 
+def _chosen_path(answer: tuple[str, str]) -> Path | None:
+    """The path from a QFileDialog answer, None when the user cancelled."""
+    return Path(answer[0]) if answer[0] else None
+
+
 def _combo(texts) -> QComboBox:
     box = QComboBox()
     box.addItems(list(texts))
     return box
 
 
-def _score_spin(value: float) -> QDoubleSpinBox:
+def _score_spin(low: float, high: float, end: int) -> QDoubleSpinBox:
+    """One end of the score filter; at its bound (the library's lowest / highest score) it is open."""
     spin = QDoubleSpinBox()
-    spin.setRange(0.0, 10.0)
+    spin.setRange(low, high)
     spin.setSingleStep(0.5)
     spin.setDecimals(1)
-    spin.setValue(value)
-    spin.setToolTip("Score range shown (0 and 10 = open ended)")
+    spin.setValue((low, high)[end])
+    spin.setToolTip("Score range shown; its ends follow the library's lowest and highest scores (there: open ended)")
     return spin

@@ -10,16 +10,18 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from engine.best_shot import RankedShot
 from engine.catalog import Catalog
 from engine.culling_session import CullingSession
-from engine.decisions import PICK, REJECT, UNFLAGGED, Decision
-from engine.filters import PhotoFilter, apply_filter
+from engine.decisions import PICK, REJECT, UNFLAGGED, Decision, set_decisions
+from engine.filters import PhotoFilter, apply_filter, score_bounds
 from engine.focus_region import sharpest_region
-from engine.insights import PhotoInsight
+from engine.insights import PhotoInsight, with_personal
 from engine.keymap import DECISION_KEYS, decision_for_key
+from engine.photo_changes import PhotoChanges, PhotoWatcher
 from engine.scan import scan_library
 from engine.settings import AppSettings, load_settings, save_settings, settings_path
-from engine.sorting import sort_photos
+from engine.sorting import available_sorts, sort_photos
 from engine.viewport import Viewport, fit_scale
 from photo_factory import make_jpeg
 
@@ -202,3 +204,61 @@ def test_insight_summary_names_the_score_kind_and_reasons():
                            burst_size=4, burst_rank=1, reasons=("all eyes open (#2 has closed eyes)",))
     assert insight.summary()[:3] == ["aesthetic score 6.2", "eyes closed", "burst of 4, #1"]
     assert PhotoInsight(score=5.0, score_task="technical").summary() == ["quality score 5.0"]
+
+
+def test_merge_adds_updates_and_removes_but_keeps_the_sessions_decisions(session):
+    first, fifth = ids(session, "IMG_0.jpg")[0], ids(session, "IMG_5.jpg")[0]
+    session.apply_key("P", [first])
+    stale = session.photo(first).with_decision(Decision())   # read elsewhere before the pick
+    rescored = replace(stale, insight=PhotoInsight(score=9.0))
+    newcomer = replace(session.photo(fifth), record=replace(session.photo(fifth).record, id=999, path="IMG_9.jpg"))
+    assert session.merge(PhotoChanges(changed=(rescored,))) is False, "same rows, new content"
+    assert session.photo(first).insight.score == 9.0 and session.photo(first).record.flag == PICK
+    assert session.merge(PhotoChanges(changed=(newcomer,), removed=(fifth,))) is True
+    assert session.has(999) and not session.has(fifth) and "IMG_9.jpg" in names(session.visible)
+
+
+def test_the_watcher_reports_only_photos_that_changed(tmp_path):
+    for i in range(3):
+        make_jpeg(tmp_path / "lib" / f"IMG_{i}.jpg", seed=i)
+    watcher = PhotoWatcher(tmp_path / "lib")
+    assert not watcher.poll(), "never scanned: nothing, and no catalog is created"
+    scan_library(tmp_path / "lib")
+    assert sorted(p.name for p in watcher.poll().changed) == ["IMG_0.jpg", "IMG_1.jpg", "IMG_2.jpg"]
+    assert not watcher.poll()
+    with Catalog.open(tmp_path / "lib") as catalog:
+        set_decisions(catalog, [catalog.photos()[0].id], flag=PICK)
+    assert [p.record.flag for p in watcher.poll().changed] == [PICK]
+    (tmp_path / "lib" / "IMG_2.jpg").unlink()
+    scan_library(tmp_path / "lib")
+    assert len(watcher.poll().removed) == 1
+
+
+def test_score_filter_bounds_follow_the_library_below_one(session):
+    assert score_bounds([]) == (1.0, 10.0)
+    assert score_bounds(session.photos) == (1.0, 10.0), "3..8 keeps the familiar scale"
+    damaged = replace(session.photos[0], insight=PhotoInsight(score=-4.9))
+    photos = [damaged, *session.photos[1:]]
+    assert score_bounds(photos) == (-5.0, 10.0)
+    assert names(apply_filter(photos, PhotoFilter(max_score=0.0))) == ["IMG_0.jpg"]
+    assert PhotoFilter(max_score=0.0).describe() == "score …–0"
+
+
+def test_personal_score_sorts_shows_and_reranks_bursts(session):
+    session.set_collapse_bursts(False)
+    assert "personal" not in available_sorts(session.photos)
+    by_name = {p.name: p.id for p in session.photos}
+    personal = {by_name["IMG_0.jpg"]: 9.0, by_name["IMG_4.jpg"]: 7.0, by_name["IMG_3.jpg"]: 2.0}
+    ranked = {by_name["IMG_4.jpg"]: RankedShot(by_name["IMG_4.jpg"], 1, 0.9, True, ("you prefer it",)),
+              by_name["IMG_3.jpg"]: RankedShot(by_name["IMG_3.jpg"], 3, 0.1, False, ())}
+    insights = with_personal({p.id: p.insight for p in session.photos}, personal, ranked)
+    session.set_photos([replace(p, insight=insights[p.id]) for p in session.photos])
+    assert "personal" in available_sorts(session.photos)
+    session.set_sort("personal")
+    assert names(session.visible)[:3] == ["IMG_0.jpg", "IMG_4.jpg", "IMG_3.jpg"], "unscored photos last"
+    four = session.photo(by_name["IMG_4.jpg"])
+    assert four.insight.is_burst_best and four.insight.reasons == ("you prefer it",)
+    assert "personal score 7.0" in four.insight.summary()
+    session.set_collapse_bursts(True)
+    assert "IMG_4.jpg" in names(session.visible) and "IMG_3.jpg" not in names(session.visible), \
+        "the personal best covers the burst"

@@ -1,85 +1,16 @@
-"""The real window, driven offscreen with pytest-qt on a folder of real photos (scikit-image samples).
-
-The shoot is scanned and analysed once per module (with the engine, as the app
-does); each test starts from a copy of that catalog and thumbnail cache, and the
-app's own workers then rescan and re-analyse it (finding nothing changed), so
-the tests still cover the whole path: catalog → thumbnails → keys → catalog → undo.
-"""
+"""The real window, driven offscreen with pytest-qt on a folder of real photos (scikit-image samples):
+catalog → thumbnails → keys → catalog → undo (fixtures: :mod:`gui_window`)."""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
-from PySide6.QtWidgets import QApplication
 
-from engine.analysis import analyze_library
-from engine.catalog import Catalog
 from engine.decisions import PICK, REJECT, UNFLAGGED
-from engine.scan import scan_library
 from engine.settings import AppSettings, load_settings
-from photocull.app import create_window, parse_args, ready_for_grab
+from gui_window import analysed, burst_cover_row, flags_in_catalog, library_root, press, row_of, shoot, window  # noqa: F401
+from photocull.app import create_window, parse_args
 from photocull.personalize import UNAVAILABLE, personalize_function
-from skimage_shoot import make_shoot
-
-
-XDG_DIRS = ("xdg_data_home", "xdg_cache_home")
-
-
-@pytest.fixture(scope="module")
-def analysed(tmp_path_factory) -> tuple[dict[str, list[Path]], Path]:
-    """The shoot, scanned and analysed into a module-private XDG home."""
-    base = tmp_path_factory.mktemp("analysed-xdg")
-    shoot = make_shoot(tmp_path_factory.mktemp("library") / "shoot")
-    with pytest.MonkeyPatch.context() as patch:
-        for name in (*XDG_DIRS, "xdg_config_home"):
-            (base / name).mkdir()
-            patch.setenv(name.upper(), str(base / name))
-        scan_library(shoot["singles"][0].parent)
-        analyze_library(shoot["singles"][0].parent)
-    return shoot, base
-
-
-@pytest.fixture
-def shoot(analysed, isolated_user_dirs: Path) -> dict[str, list[Path]]:
-    """The analysed shoot, with a fresh copy of its catalog and thumbnails for this test."""
-    library, base = analysed
-    for name in XDG_DIRS:
-        shutil.copytree(base / name, isolated_user_dirs / name, dirs_exist_ok=True)
-    return library
-
-
-@pytest.fixture
-def window(qtbot, shoot):
-    win = create_window(parse_args(["--open", str(shoot["singles"][0].parent)]))
-    qtbot.addWidget(win)
-    win.resize(1200, 800)
-    win.show()
-    win.activateWindow()            # shortcuts (the culling keys) go to the active window
-    qtbot.waitUntil(win.isActiveWindow, timeout=5_000)
-    qtbot.waitUntil(lambda: ready_for_grab(win), timeout=60_000)
-    yield win
-    win.close()
-
-
-def row_of(win, name: str) -> int:
-    return next(row for row, p in enumerate(win.session.visible) if p.name == name)
-
-
-def burst_cover_row(win) -> int:
-    return next(row for row, p in enumerate(win.session.visible) if p.insight.burst_id is not None)
-
-
-def flags_in_catalog(root: Path) -> dict[str, int]:
-    with Catalog.open(root) as catalog:
-        return {Path(p.path).name: p.flag for p in catalog.photos()}
-
-
-def press(qtbot, win, key: str) -> None:
-    target = QApplication.focusWidget() or win
-    qtbot.keyClick(target, key)
 
 
 def test_opening_shows_thumbnails_and_the_analysed_burst_collapsed(window, shoot):
@@ -97,7 +28,7 @@ def test_opening_shows_thumbnails_and_the_analysed_burst_collapsed(window, shoot
 
 
 def test_grid_keys_apply_to_the_selection_then_undo_and_redo(window, qtbot, shoot):
-    root = shoot["singles"][0].parent
+    root = library_root(shoot)
     window.sort_box.setCurrentIndex(window.sort_box.findData("name"))
     assert [p.name for p in window.session.visible][:2] == ["DSC_0000.jpg", "DSC_0001.jpg"]
     window.grid.setFocus()

@@ -1,4 +1,5 @@
-"""The app's analysis runs in a child process: events come back, pause/cancel reach it, failures are reported."""
+"""The app's scan and analysis run in a child process: progress, photo changes and reports come back,
+pause/cancel reach it, failures are reported."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from engine.analysis import AnalysisControl, AnalysisFinished, AnalysisStarted, PhotoAnalyzed
+from engine.analysis import AnalysisControl, AnalysisFinished, AnalysisStarted, PhotoAnalyzed, read_analyses
+from engine.catalog import Catalog
+from engine.photo_changes import PhotoChanges
 from engine.scan import scan_library
 from engine.settings import AppSettings
 from photo_factory import make_jpeg
-from photocull.analysis_process import run_in_process
+from photocull.library_process import ANALYSE, SCAN, ScanFinished, ScanProgress, run_in_process
 
 
 def test_child_process_analysis_reports_every_photo_and_its_device(tmp_path: Path):
@@ -21,8 +24,29 @@ def test_child_process_analysis_reports_every_photo_and_its_device(tmp_path: Pat
     report = run_in_process(tmp_path / "lib", AppSettings(device="cpu"), AnalysisControl(), events.append)
     assert isinstance(events[0], AnalysisStarted) and events[0].provider == "CPU"
     assert sorted(e.done for e in events if isinstance(e, PhotoAnalyzed)) == [1, 2, 3]
-    assert isinstance(events[-1], AnalysisFinished)
-    assert report.analysed == 3 and not report.cancelled
+    assert isinstance(next(e for e in reversed(events) if not isinstance(e, PhotoChanges)), AnalysisFinished)
+    assert report.analysis.analysed == 3 and not report.analysis.cancelled and report.scan is None
+    scored = {p.id for change in events if isinstance(change, PhotoChanges) for p in change.changed
+              if p.insight.score is not None}
+    assert len(scored) == 3, "the new scores stream back as photo changes"
+
+
+def test_scan_then_analyse_streams_new_photos_and_only_what_changed(tmp_path: Path):
+    library = tmp_path / "lib"
+    for i in range(4):
+        make_jpeg(library / f"IMG_{i}.jpg", size=(160, 120), seed=i, taken=f"2024:01:01 10:00:0{i}")
+    Catalog.open(library).close()   # the window opens (creates) the catalog before the work starts
+    events = []
+    report = run_in_process(library, AppSettings(device="cpu"), AnalysisControl(), events.append, stages=(SCAN, ANALYSE))
+    progress = [e for e in events if isinstance(e, ScanProgress)]
+    assert progress and progress[-1].done == progress[-1].total == 4
+    finished = next(i for i, e in enumerate(events) if isinstance(e, ScanFinished))
+    new = [p for e in events[:finished + 2] if isinstance(e, PhotoChanges) for p in e.changed]
+    assert sorted(p.name for p in new) == [f"IMG_{i}.jpg" for i in range(4)], "scanned photos arrive before analysis"
+    assert report.scan.decoded == 4 and report.analysis.analysed == 4
+    again = []
+    run_in_process(library, AppSettings(device="cpu"), AnalysisControl(), again.append, stages=(SCAN, ANALYSE))
+    assert not [e for e in again if isinstance(e, PhotoChanges)], "nothing changed, nothing is sent"
 
 
 def test_cancel_from_the_gui_side_stops_the_child(tmp_path: Path):
@@ -32,7 +56,9 @@ def test_cancel_from_the_gui_side_stops_the_child(tmp_path: Path):
     control = AnalysisControl()
     control.cancel()
     report = run_in_process(tmp_path / "lib", AppSettings(device="cpu"), control, lambda event: None)
-    assert report.cancelled and report.analysed < 3
+    with Catalog.open(tmp_path / "lib") as catalog:
+        assert len(read_analyses(catalog)) < 3
+    assert report.analysis is None or report.analysis.cancelled, "cancelled before or during the analysis"
 
 
 def test_a_failing_analysis_raises_with_the_childs_message(tmp_path: Path):
