@@ -221,7 +221,7 @@ def graph_signature(onnx_path: Path, sha256: str) -> GraphSignature:
     ``sha256`` (already verified by :func:`load_manifest`) is part of the cache key, so a
     replaced file is inspected again.
     """
-    session = create_session(onnx_path, RuntimeSettings(device="cpu", threads=1)).session
+    session = create_session(onnx_path, RuntimeSettings(device="cpu", threads=1), optimize=False).session
     return GraphSignature(
         inputs=tuple((i.name, tuple(i.shape)) for i in session.get_inputs()),
         outputs=tuple((o.name, tuple(o.shape) if o.shape is not None else None) for o in session.get_outputs()),
