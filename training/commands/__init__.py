@@ -16,4 +16,5 @@ COMMAND_MODULES: list[str] = [
     "training.commands.build_assets",
     "training.commands.personalize",
     "training.commands.eval_piaa",
+    "training.commands.pseudo_label",
 ]
