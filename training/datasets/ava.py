@@ -25,6 +25,7 @@ from training.datasets.table import (
     LabelTable,
     parse_float,
     read_csv_rows,
+    read_fields,
     require_columns,
 )
 from training.metrics import normalise_counts
@@ -49,15 +50,9 @@ def read_ava_txt(path: Path) -> LabelTable:
     """Raw AVA.txt; ``group`` holds ``tag1/tag2/challenge``."""
     path = Path(path)
     rows = []
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            fields = line.split()
-            if not fields:
-                continue
-            if len(fields) != 15:
-                raise LabelFormatError(f"{path}:{number}: expected 15 fields (index id c1..c10 tags), got {len(fields)}")
-            counts = [parse_float(path, number, v) for v in fields[2:12]]
-            rows.append(_row(fields[1], counts, path, number, tuple(fields[12:15])))
+    for number, fields in read_fields(path, 15, "index id c1..c10 tag1 tag2 challenge"):
+        counts = [parse_float(path, number, v) for v in fields[2:12]]
+        rows.append(_row(fields[1], counts, path, number, tuple(fields[12:15])))
     return LabelTable(rows, "distribution", SCALE, str(path))
 
 

@@ -18,6 +18,7 @@ from training.datasets.table import (
     LabelTable,
     parse_float,
     read_csv_rows,
+    read_fields,
     require_columns,
     score_row,
 )
@@ -41,15 +42,8 @@ def read_worker_ratings(path: Path) -> dict[str, LabelTable]:
 def read_image_scores(path: Path) -> LabelTable:
     """The generic per-image scores (mean of 5 workers, 1–5)."""
     path = Path(path)
-    rows = []
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            fields = line.split()
-            if not fields:
-                continue
-            if len(fields) != 2:
-                raise LabelFormatError(f"{path}:{number}: expected 'name score', got {line.strip()!r}")
-            rows.append(score_row(fields[0], parse_float(path, number, fields[1])))
+    rows = [score_row(name, parse_float(path, number, score))
+            for number, (name, score) in read_fields(path, 2, "name score")]
     return LabelTable(rows, "score", (1.0, 5.0), str(path))
 
 

@@ -76,6 +76,24 @@ def read_csv_rows(path: Path, *, delimiter: str = ",") -> Iterator[tuple[int, di
             yield number, {h: v.strip() for h, v in zip(header, values)}
 
 
+def read_fields(path: Path, expected: int, layout: str) -> Iterator[tuple[int, list[str]]]:
+    """Yield (line number, fields) of a whitespace-separated file with ``expected`` fields per line.
+
+    AVA.txt, TID2013's ``mos_with_names.txt`` and FLICKR-AES's score file are of
+    this kind; blank lines are skipped, and splitting on any whitespace also
+    drops the leading space some FLICKR-AES names carry. ``layout`` names the
+    fields in the error message.
+    """
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            fields = line.split()
+            if not fields:
+                continue
+            if len(fields) != expected:
+                raise LabelFormatError(f"{path}:{number}: expected {expected} fields ({layout}), got {len(fields)}")
+            yield number, fields
+
+
 def require_columns(path: Path, row: dict[str, str], columns: list[str]) -> None:
     missing = [c for c in columns if c not in row]
     if missing:

