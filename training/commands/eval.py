@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from training.options import add_data_arguments, add_device_arguments, add_preset_arguments, preset_from_args, resolve_device
+from training.options import add_data_arguments, add_device_arguments, add_preset_arguments, preset_from_args
 
 NAME = "eval"
 HELP = "evaluate a checkpoint on a dataset split (SRCC, PLCC, accuracy, EMD, MAE/MSE; report folder)"
@@ -21,28 +21,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from training.checkpoints import CheckpointError
-    from training.datasets.build import build_dataset
-    from training.datasets.splits import MissingLabels
-    from training.datasets.table import LabelFormatError
-    from training.distributed import setup, teardown
-    from training.inference import load_model
-    from training.loop import evaluate, write_prediction_report
+    from training.commands.checkpoint_eval import evaluate_checkpoint, readable_errors
+    from training.loop import write_prediction_report
     from training.reports import RunReport, write_rows
 
     preset = preset_from_args(args)
-    context = setup(resolve_device(args.device))
     try:
-        model = load_model(args.checkpoint, preset, args.mode, context.device)
-        dataset = build_dataset(preset, args.labels, args.data_root, args.split, train=False, check=args.image_check)
-        result = evaluate(model, dataset, preset, context, batch_size=preset.batch_size, workers=args.workers,
-                          amp=args.amp, desc=f"eval {args.split}")
-    except (CheckpointError, MissingLabels, LabelFormatError, ValueError) as exc:
+        dataset, result, is_main = evaluate_checkpoint(args, preset, desc=f"eval {args.split}")
+    except readable_errors() as exc:
         print(f"eval: {exc}", file=sys.stderr)
         return 1
-    finally:
-        teardown(context)
-    if not context.is_main:
+    if not is_main:
         return 0
     report = RunReport(args.out)
     metrics = {"preset": preset.name, "split": args.split, "checkpoint": str(args.checkpoint),

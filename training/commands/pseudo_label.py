@@ -8,13 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from training.options import (
-    add_data_arguments,
-    add_device_arguments,
-    add_preset_arguments,
-    preset_from_args,
-    resolve_device,
-)
+from training.options import add_data_arguments, add_device_arguments, add_preset_arguments, preset_from_args
 
 if TYPE_CHECKING:
     from training.elta.sharpening import Selection
@@ -40,31 +34,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from training.checkpoints import CheckpointError
-    from training.datasets.build import build_dataset
-    from training.datasets.splits import MissingLabels
-    from training.datasets.table import LabelFormatError
-    from training.distributed import setup, teardown
+    from training.commands.checkpoint_eval import evaluate_checkpoint, readable_errors
     from training.elta.self_training import select
-    from training.inference import load_model
-    from training.loop import evaluate
     from training.objectives import objective_for
 
     preset = preset_from_args(args)
-    context = setup(resolve_device(args.device))
     try:
-        model = load_model(args.checkpoint, preset, args.mode, context.device)
-        pool = build_dataset(preset, args.labels, args.data_root, args.split, train=False, check=args.image_check)
-        result = evaluate(model, pool, preset, context, batch_size=args.batch_size or preset.batch_size,
-                          workers=args.workers, amp=args.amp, desc="scoring pool")
+        pool, result, is_main = evaluate_checkpoint(args, preset, desc="scoring pool")
         truth = objective_for(preset).true_scores(result.targets)
         chosen = select(result.outputs, truth, preset, version=args.version, grid=args.grid)
-    except (CheckpointError, MissingLabels, LabelFormatError, ValueError) as exc:
+    except readable_errors() as exc:
         print(f"pseudo-label: {exc}", file=sys.stderr)
         return 1
-    finally:
-        teardown(context)
-    if not context.is_main:
+    if not is_main:
         return 0
     if chosen is None:
         print(f"pseudo-label: no (β, threshold) of the grid keeps enough of the {len(result.indices)} pool images "
