@@ -5,7 +5,8 @@ from the registry, per-epoch checkpoints (``last.pt``, ``best.pt`` by the
 preset's metric) in the photocull checkpoint format, ``--resume`` from
 ``last.pt``, AMP on CUDA, and a report folder (:mod:`training.reports`).
 
-Distributed runs shard both train and eval sets with ``DistributedSampler``.
+Distributed runs shard both train and eval sets with ``DistributedSampler``
+(or the preset's tail-aware sampler, :mod:`training.sampling`, sharded the same way).
 The train sampler is used in single-process runs too (world size 1), which
 makes a 2-rank run see exactly the same global batches as a 1-rank run with
 the same seed; eval predictions are all-gathered and de-duplicated by index

@@ -1,7 +1,7 @@
 """ELTA presets (MODELS.md §4), registered when :mod:`training.presets` is imported.
 
 ``elta-swinv2-ava`` is ELTA 1.0's AVA recipe: timm SwinV2-B (window 8, 256×256;
-ImageNet weights only from a local file via ``load_backbone_file``), the EMD head,
+ImageNet weights only from a local file: ``train --backbone-weights``), the EMD head,
 Adam lr 1e-5 constant, batch 48, 20 epochs, batch-global EMD plus TFA (one pair,
 τ₁ = 0.5, τ₂ = 2) and FLSA (weight 1, the README's example). Train: squash to
 300 → flip → random 256 crop; eval: squash to 256.
