@@ -14,7 +14,8 @@ output) measures, best of ``--rounds``:
     writes, then burst grouping (the burst ranker, when installed, compares frames);
     the per-photo pass is also reported on its own;
 (c) the same models run naively: one photo at a time, batch 1, and every consumer
-    (each model, faces, cues) decodes the full-resolution file itself.
+    (each model, faces, cues) decodes the full-resolution file itself (a file shared by
+    several manifests is run once per manifest).
 
 Prints images/s, CPU ms per image, and the ratios b/a (target >= 0.7 on CPU) and
 b/c, then a per-stage breakdown (single thread, ms per photo) showing which stage
@@ -162,6 +163,7 @@ def stage_breakdown(files: list[Path], models) -> dict[str, float]:
     from engine.decode import open_image
     from engine.descriptor import describe
     from engine.phash import phash
+    from engine.preprocess import preprocess
     from engine.thumbnails import ANALYSIS_SIZE
 
     stages: dict[str, list[float]] = {}
@@ -178,13 +180,14 @@ def stage_breakdown(files: list[Path], models) -> dict[str, float]:
         boxes, eyes = sharpness_regions(faces)
         clock("cues", lambda: measure_cues(image, faces=boxes, eyes=eyes))
         clock("phash+descriptor", lambda: (phash(image), describe(image)))
-        for model in models.image_models:
-            tensor = clock(f"preprocess {model.name}", lambda: model.prepare(image))
+        for run in models.runs:  # as the pipeline does: one preprocess per input spec, one run per file
+            label = " + ".join(f"{m.task} {m.name}" for m in run.models)
+            tensor = clock(f"preprocess {run.spec.height}x{run.spec.width} {run.spec.resize}",
+                           lambda: preprocess(image, run.spec))
             batch = np.stack([tensor] * 8)
             started = time.process_time()
-            model.run(batch)
-            stages.setdefault(f"{model.task} {model.name} (batch 8, per photo)", []).append(
-                1000 * (time.process_time() - started) / 8)
+            run.run(batch)
+            stages.setdefault(f"{label} (batch 8, per photo)", []).append(1000 * (time.process_time() - started) / 8)
     return {name: round(statistics.median(values), 1) for name, values in stages.items()}
 
 

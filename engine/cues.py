@@ -192,7 +192,7 @@ def judge_blur(sharp: Sharpness) -> tuple[bool, str]:
 
 
 def _working_copy(image: Image.Image) -> tuple[Image.Image, float]:
-    rgb = image.convert("RGB")
+    rgb = image if image.mode == "RGB" else image.convert("RGB")  # convert() copies even an RGB image
     scale = min(1.0, WORKING_SIDE / max(rgb.size))
     if scale < 1.0:
         size = (max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale)))
