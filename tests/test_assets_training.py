@@ -18,7 +18,8 @@ from training.assets.quality import (
     train_ranker,
 )
 from training.assets.shipping import seed_everything
-from training.models.distortion_ranker import DistortionRanker
+from training.distortions import distort
+from training.models.distortion_ranker import DistortionRanker, ToneStatistics
 
 
 def test_ranking_loss_is_zero_only_when_every_level_wins_by_the_margin():
@@ -68,3 +69,22 @@ def test_training_is_reproducible_and_moves_only_the_trainable_blocks():
     untouched = DistortionRanker().state_dict()
     assert torch.equal(first["trunk.features.16.conv.0.0.weight"], untouched["trunk.features.16.conv.0.0.weight"])
     assert not torch.equal(first["head.1.weight"], untouched["head.1.weight"])
+
+
+def _normalised(image: np.ndarray) -> torch.Tensor:
+    mean, std = torch.tensor([0.485, 0.456, 0.406]), torch.tensor([0.229, 0.224, 0.225])
+    x = torch.from_numpy(image).float().permute(2, 0, 1)[None] / 255.0
+    return (x - mean.view(1, 3, 1, 1)) / std.view(1, 3, 1, 1)
+
+
+def test_tone_statistics_see_shadows_grow_and_highlights_clip():
+    photo = data.chelsea()
+    tone = ToneStatistics()
+    clean, dark, bright = (
+        tone(_normalised(im))[0]
+        for im in (photo, distort(photo, "underexposure", 1), distort(photo, "overexposure", 3))
+    )
+    levels = len(tone.levels.reshape(-1))
+    assert torch.all(dark[:levels] >= clean[:levels]) and dark[levels] < clean[levels]  # more shadow, lower mean
+    assert bright[levels - 1] < clean[levels - 1]  # fewer pixels below 0.98: highlights clipped
+    assert torch.all(clean[:levels].diff() >= 0)  # a cumulative histogram

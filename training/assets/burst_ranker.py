@@ -18,35 +18,29 @@ from a user's burst picks uses the same loss on (picked, rejected) pairs.
 from __future__ import annotations
 
 import math
-import os
-import statistics
-import tempfile
 import time
-import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
-import onnx
-import onnxruntime
 import torch
 from torch.nn import functional as F
 from tqdm import tqdm
 
 from engine.model_contract import Metric, ModelManifest, OutputSpec, sha256_of, write_manifest
-from engine.runtime import RuntimeSettings, create_session
 from training.assets import imagenet_weights, quality
 from training.assets.photo_sets import HELDOUT_PHOTOS, TRAIN_PHOTOS, TRAINING_DATA, Photo, load_photos, photo_record
 from training.assets.quality_eval import OnnxModel, evaluate_burst
-from training.assets.shipping import DEFAULT_WORK_DIR, build_provenance, seed_everything
+from training.assets.shipping import DEFAULT_WORK_DIR, build_provenance, resolve_wheel, seed_everything
 from training.checkpoints import build_model, load_checkpoint
 from training.distortions import DEFECTS, LEVELS, distort
-from training.export import OPSET, PARITY_BATCHES, PARITY_TOLERANCE, ExportError
+from training.export import OPSET, export_provenance, ort_cpu_ms_per_image, write_verified_onnx
 from training.models.distortion_ranker import DistortionRanker
 from training.models.siamese import SiameseRanker
 
 NAME = "burst_ranker"
+EXPOSURE_DEFECTS = ("underexposure", "overexposure")
 INPUT_NAMES = ("first", "second")
 OUTPUT = OutputSpec(
     kind="pair_logit",
@@ -64,12 +58,13 @@ DESCRIPTION = (
 
 @dataclass(frozen=True)
 class BurstTraining:
-    pairs_per_photo: int = 12
-    steps: int = 80
+    pairs_per_photo: int = 16
+    steps: int = 120
     pairs_per_step: int = 16
     lr: float = 5e-5
     seed: int = 20251124
     threads: int = 1
+    exposure_share: float = 0.35  # share of pairs that are clean vs mildly mis-exposed (see burst_pair)
 
 
 @dataclass
@@ -77,6 +72,15 @@ class FrozenPairs:
     first: torch.Tensor  # (pairs, C, h, w) frozen-block activations, fp16
     second: torch.Tensor
     first_better: torch.Tensor  # (pairs,) 1.0 or 0.0
+    first_tone: torch.Tensor | None = None  # (pairs, T) input tone statistics, when the scorer reads them
+    second_tone: torch.Tensor | None = None
+
+    def batch(self, picked: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The picked pairs' first frames then second frames, as one batch (float32)."""
+        frozen = torch.cat([self.first[picked], self.second[picked]]).float()
+        if self.first_tone is None or self.second_tone is None:
+            return frozen, None
+        return frozen, torch.cat([self.first_tone[picked], self.second_tone[picked]])
 
 
 def build_burst_ranker(
@@ -94,7 +98,7 @@ def build_burst_ranker(
     """
     checkpoint_path = Path(work_dir) / quality.CHECKPOINT
     if not checkpoint_path.is_file():
-        quality.build_quality(out_dir, photos=photos, weights_wheel=weights_wheel, work_dir=work_dir, command=command)
+        quality.train_quality(photos, resolve_wheel(weights_wheel, work_dir), work_dir=work_dir, command=command)
     seed_everything(config.seed, config.threads)
     scorer = build_model(load_checkpoint(checkpoint_path))
     training_photos = load_photos(Path(photos), TRAIN_PHOTOS)
@@ -121,30 +125,46 @@ def cache_pairs(scorer: DistortionRanker, photos: Sequence[Photo], config: Burst
     """Make ``pairs_per_photo`` burst-like pairs per photo and run each frame through the frozen blocks once."""
     rng = np.random.default_rng(config.seed)
     scorer.eval()
-    firsts, seconds, labels = [], [], []
+    frozen, tones, labels = [], [], []
     jobs = [photo for photo in photos for _ in range(config.pairs_per_photo)]
     for photo in tqdm(jobs, desc="burst pairs", unit="pair"):
-        (frame_a, level_a), (frame_b, level_b) = burst_pair(photo.pixels, rng)
-        frozen = scorer.frozen_features(quality._batch([frame_a, frame_b])).half()
-        firsts.append(frozen[0])
-        seconds.append(frozen[1])
+        (frame_a, level_a), (frame_b, level_b) = burst_pair(photo.pixels, rng, exposure_share=config.exposure_share)
+        batch = quality._batch([frame_a, frame_b])
+        frozen.append(scorer.frozen_features(batch).half())
+        tones.append(scorer.tone_features(batch))
         labels.append(float(level_a < level_b))
-    return FrozenPairs(torch.stack(firsts), torch.stack(seconds), torch.tensor(labels))
+    first, second = torch.stack(frozen).unbind(1)
+    first_tone, second_tone = torch.stack(tones).unbind(1) if tones[0] is not None else (None, None)
+    return FrozenPairs(first, second, torch.tensor(labels), first_tone, second_tone)
 
 
-def burst_pair(pixels: np.ndarray, rng: np.random.Generator) -> tuple[tuple[np.ndarray, int], tuple[np.ndarray, int]]:
-    """Two reframed copies of one photo with different distortion levels, in random order."""
+def burst_pair(
+    pixels: np.ndarray, rng: np.random.Generator, *, exposure_share: float = 0.0
+) -> tuple[tuple[np.ndarray, int], tuple[np.ndarray, int]]:
+    """Two reframed copies of one photo with different distortion levels, in random order.
+
+    ``exposure_share`` of the pairs are one clean frame against one under- or over-exposed
+    at a mild level (1-3): in a real burst the exposure of neighbouring frames drifts by
+    a fraction of a stop to a stop and a half, the hardest and commonest case.
+    """
+    if rng.random() < exposure_share:
+        kind = EXPOSURE_DEFECTS[rng.integers(len(EXPOSURE_DEFECTS))]
+        levels = [0, int(rng.integers(1, 4))]
+        rng.shuffle(levels)
+        return tuple(_reframed(pixels, kind, level, rng) for level in levels)  # type: ignore[return-value]
     kind = DEFECTS[rng.integers(len(DEFECTS))]
     if rng.random() < 0.6:
         levels = [0, int(rng.integers(1, LEVELS + 1))]
     else:
         levels = sorted(rng.choice(np.arange(1, LEVELS + 1), size=2, replace=False).tolist())
     rng.shuffle(levels)
-    frames = []
-    for level in levels:
-        crop = random_crop(pixels, rng, min_area=0.85)
-        frames.append((distort(crop, kind, level, seed=int(rng.integers(2**31))), level))
-    return frames[0], frames[1]
+    return _reframed(pixels, kind, levels[0], rng), _reframed(pixels, kind, levels[1], rng)
+
+
+def _reframed(pixels: np.ndarray, kind: str, level: int, rng: np.random.Generator) -> tuple[np.ndarray, int]:
+    """One burst-like frame: a random 85-100 % crop of the photo, then ``kind`` at ``level``."""
+    crop = random_crop(pixels, rng, min_area=0.85)
+    return distort(crop, kind, level, seed=int(rng.integers(2**31))), level
 
 
 def random_crop(pixels: np.ndarray, rng: np.random.Generator, *, min_area: float) -> np.ndarray:
@@ -163,8 +183,7 @@ def train_pairs(scorer: DistortionRanker, pairs: FrozenPairs, config: BurstTrain
     losses = []
     for _ in tqdm(range(config.steps), desc="burst ranker", unit="step"):
         picked = torch.randint(len(pairs.first_better), (config.pairs_per_step,), generator=generator)
-        both = torch.cat([pairs.first[picked], pairs.second[picked]]).float()
-        first, second = scorer.score_frozen(both).view(2, -1)
+        first, second = scorer.score_frozen(*pairs.batch(picked)).view(2, -1)
         loss = F.binary_cross_entropy_with_logits(first - second, pairs.first_better[picked])
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -189,25 +208,14 @@ def pair_probability(model: OnnxModel):
 
 
 def export_pairwise(model: SiameseRanker, out_dir: Path, provenance: dict) -> tuple[Path, Path]:
-    """Two-input export (``training.export.export_onnx`` takes one input), with the same parity rule."""
+    """Two-input export (the Siamese pair), verified like every export; then its manifest."""
     spec = quality.QUALITY_INPUT
-    out_dir = Path(out_dir)
-    onnx_path = out_dir / f"{NAME}.onnx"
-    with tempfile.TemporaryDirectory(dir=out_dir) as scratch:
-        candidate = Path(scratch) / onnx_path.name
-        example = (torch.randn(2, 3, spec.height, spec.width), torch.randn(2, 3, spec.height, spec.width))
-        axes = {name: {0: "batch"} for name in (*INPUT_NAMES, "output")}
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(
-                model, example, str(candidate), dynamo=False, opset_version=OPSET,
-                input_names=list(INPUT_NAMES), output_names=["output"], dynamic_axes=axes,
-            )
-        parity = _parity(model, candidate)
-        os.replace(candidate, onnx_path)
+    onnx_path = Path(out_dir) / f"{NAME}.onnx"
+    parity = write_verified_onnx(model, spec, onnx_path, input_names=INPUT_NAMES)
+    scorer = model.scorer
     manifest = ModelManifest(
         name=NAME,
-        architecture="siamese_ranker(distortion_ranker(trainable_from=17))",
+        architecture=f"siamese_ranker(distortion_ranker(trainable_from={scorer.trainable_from}, tone={scorer.tone is not None}))",
         task="pairwise",
         input=spec,
         output=OUTPUT,
@@ -218,46 +226,10 @@ def export_pairwise(model: SiameseRanker, out_dir: Path, provenance: dict) -> tu
         licence=quality.DERIVED_LICENCE,
         weight_sources=(imagenet_weights.weight_source(),),
         provenance={
-            "exporter": "torch.onnx legacy (TorchScript)",
-            "torch": torch.__version__,
-            "onnx": onnx.__version__,
-            "onnxruntime": onnxruntime.__version__,
-            "parity_max_abs_diff": parity,
-            "parity_batches": list(PARITY_BATCHES),
-            "ort_cpu_ms_per_pair": round(_ms_per_pair(onnx_path), 3),
-            "ort_cpu_threads": torch.get_num_threads(),
+            **export_provenance(parity, ort_cpu_ms_per_image(onnx_path, spec)),
+            "timing": "ort_cpu_ms_per_image is per pair (one image in each input)",
             **provenance,
         },
         description=DESCRIPTION,
     )
     return onnx_path, write_manifest(manifest, out_dir)
-
-
-def _parity(model: SiameseRanker, path: Path) -> float:
-    onnx.checker.check_model(str(path))
-    session = create_session(path, RuntimeSettings(device="cpu"))
-    spec = quality.QUALITY_INPUT
-    generator = torch.Generator().manual_seed(0)
-    worst = 0.0
-    for batch in PARITY_BATCHES:
-        first, second = (torch.randn(batch, 3, spec.height, spec.width, generator=generator) for _ in range(2))
-        with torch.no_grad():
-            expected = model(first, second).numpy()
-        actual = session.run(first.numpy(), second.numpy())[0]
-        worst = max(worst, float(np.abs(actual - expected).max()))
-    if not worst <= PARITY_TOLERANCE:
-        raise ExportError(f"{path.name}: ONNX Runtime differs from torch by {worst:.3g} > {PARITY_TOLERANCE}")
-    return worst
-
-
-def _ms_per_pair(path: Path, runs: int = 5) -> float:
-    session = create_session(path, RuntimeSettings(device="cpu", threads=torch.get_num_threads()))
-    spec = quality.QUALITY_INPUT
-    x = np.random.default_rng(0).standard_normal((1, 3, spec.height, spec.width), dtype=np.float32)
-    session.run(x, x)
-    timings = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        session.run(x, x)
-        timings.append((time.perf_counter() - start) * 1000.0)
-    return statistics.median(timings)

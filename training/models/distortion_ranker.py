@@ -17,7 +17,7 @@ which is what lets a few hundred CPU steps on a couple of dozen photos work.
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import torch
 from torch import nn
@@ -47,28 +47,75 @@ class MobileNetV2Trunk(nn.Module):
         self.features.load_state_dict(features, strict=True)
 
 
-class DistortionRanker(nn.Module):
-    """(N,3,H,W) normalised photos → (N,1) technical-quality score."""
+#: Luminance levels (0..1, display-referred) at which :class:`ToneStatistics` reads the cumulative histogram.
+TONE_LEVELS: tuple[float, ...] = (0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.65, 0.8, 0.9, 0.95, 0.98)
+_IMAGENET_MEAN, _IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 
-    def __init__(self, trainable_from: int = 17, dropout: float = 0.0) -> None:
+
+class ToneStatistics(nn.Module):
+    """(N,3,H,W) normalised photos → (N, len(levels)+2): cumulative luminance histogram, mean and spread.
+
+    Why: ImageNet features are trained to *ignore* brightness (a dark dog is still
+    a dog), so a head on them alone barely sees a photo darkened by half a stop.
+    The share of pixels below each luminance level says directly how much of the
+    frame sits in crushed shadows or clipped highlights; the head weighs it with
+    the deep features. Hard comparisons, so no gradient flows here (none is needed:
+    these are statistics of the input).
+    """
+
+    def __init__(self, levels: Sequence[float] = TONE_LEVELS) -> None:
+        super().__init__()
+        self.register_buffer("mean", torch.tensor(_IMAGENET_MEAN).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("std", torch.tensor(_IMAGENET_STD).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("luma", torch.tensor([0.2126, 0.7152, 0.0722]).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("levels", torch.tensor(tuple(levels)).view(1, -1, 1, 1), persistent=False)
+
+    @property
+    def size(self) -> int:
+        return self.levels.shape[1] + 2
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        luminance = ((x * self.std + self.mean) * self.luma).sum(dim=1, keepdim=True).clamp(0.0, 1.0)
+        below = (luminance <= self.levels).float().mean(dim=(2, 3))
+        flat = luminance.flatten(1)
+        return torch.cat([below, flat.mean(dim=1, keepdim=True), flat.std(dim=1, keepdim=True)], dim=1)
+
+
+class DistortionRanker(nn.Module):
+    """(N,3,H,W) normalised photos → (N,1) technical-quality score.
+
+    ``tone=True`` adds :class:`ToneStatistics` of the input to the head's features.
+    """
+
+    def __init__(self, trainable_from: int = 17, dropout: float = 0.0, tone: bool = False) -> None:
         super().__init__()
         self.trunk = MobileNetV2Trunk()
-        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(2 * MOBILENETV2_FEATURES, 1))
+        self.tone = ToneStatistics() if tone else None
+        tone_size = self.tone.size if self.tone is not None else 0
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(2 * MOBILENETV2_FEATURES + tone_size, 1))
         self.trainable_from = trainable_from
         for block in self.trunk.features[:trainable_from]:
             block.requires_grad_(False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.score_frozen(self.frozen_features(x))
+        return self.score_frozen(self.frozen_features(x), self.tone_features(x))
+
+    def tone_features(self, x: torch.Tensor) -> torch.Tensor | None:
+        """Input statistics the head reads besides the deep features (None without ``tone``); cacheable too."""
+        return None if self.tone is None else self.tone(x)
 
     def frozen_features(self, x: torch.Tensor) -> torch.Tensor:
         """Output of the frozen blocks: constant during training, so a builder may compute it once and cache it."""
         return self.trunk.features[: self.trainable_from](x)
 
-    def score_frozen(self, frozen: torch.Tensor) -> torch.Tensor:
-        """Scores from :meth:`frozen_features` through the trainable blocks and the head."""
-        maps = self.trunk.features[self.trainable_from :](frozen)
-        return self.head(torch.cat([maps.mean(dim=(2, 3)), maps.amax(dim=(2, 3))], dim=1))
+    def score_frozen(self, frozen: torch.Tensor, tone: torch.Tensor | None = None) -> torch.Tensor:
+        """Scores from :meth:`frozen_features` (and :meth:`tone_features`) through the trainable blocks and the head."""
+        return self.score_maps(self.trunk.features[self.trainable_from :](frozen), tone)
+
+    def score_maps(self, maps: torch.Tensor, tone: torch.Tensor | None = None) -> torch.Tensor:
+        """The head alone, on the last block's feature maps: mean and max pooled (plus tone statistics)."""
+        pooled = [maps.mean(dim=(2, 3)), maps.amax(dim=(2, 3))] + ([] if tone is None else [tone])
+        return self.head(torch.cat(pooled, dim=1))
 
     def train(self, mode: bool = True) -> "DistortionRanker":
         super().train(mode)
@@ -84,6 +131,6 @@ class DistortionRanker(nn.Module):
 
 
 @register_model("distortion_ranker")
-def distortion_ranker(trainable_from: int = 17, dropout: float = 0.0) -> DistortionRanker:
-    """MobileNetV2 quality scorer; blocks ``features[:trainable_from]`` frozen."""
-    return DistortionRanker(trainable_from=trainable_from, dropout=dropout)
+def distortion_ranker(trainable_from: int = 17, dropout: float = 0.0, tone: bool = False) -> DistortionRanker:
+    """MobileNetV2 quality scorer; blocks ``features[:trainable_from]`` frozen; ``tone`` adds input tone statistics."""
+    return DistortionRanker(trainable_from=trainable_from, dropout=dropout, tone=tone)
