@@ -20,6 +20,7 @@ cores are all busy, even the idle window waits for the CPU.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import tempfile
@@ -74,19 +75,27 @@ class Heartbeat:
         self.stage = stage
         self.by_stage: dict[str, list[float]] = {}
         self.gaps: list[float] = []
+        self.cpu: list[float] = []   # GUI-thread CPU ms between two beats: the stall an idle machine would see
+        self.long: list[tuple[float, float, float, str]] = []   # (end, gap ms, GUI-thread CPU ms in it, stage)
         self.last = time.perf_counter()
+        self.cpu_last = time.thread_time()
         self.timer = QTimer(interval=HEARTBEAT_MS)
         self.timer.timeout.connect(self.beat)
 
     def beat(self) -> None:
         now = time.perf_counter()
+        cpu = time.thread_time()
         gap = max(0.0, (now - self.last) * 1000 - HEARTBEAT_MS)
         self.gaps.append(gap)
+        self.cpu.append(max(0.0, (cpu - self.cpu_last) * 1000 - HEARTBEAT_MS))
         self.by_stage.setdefault(self.stage(), []).append(gap)
-        self.last = now
+        if gap > 50:
+            self.long.append((now, gap, (cpu - self.cpu_last) * 1000, self.stage()))
+        self.last, self.cpu_last = now, cpu
 
     def run_until(self, done, limit_s: float) -> list[float]:
-        self.gaps, self.last = [], time.perf_counter()
+        self.gaps, self.cpu, self.long = [], [], []
+        self.last, self.cpu_last = time.perf_counter(), time.thread_time()
         self.timer.start()
         end = time.monotonic() + limit_s
         while not done() and time.monotonic() < end:
@@ -101,6 +110,7 @@ class HandlerTimes:
 
     def __init__(self, owner, names) -> None:
         self.times: dict[str, list[float]] = {}
+        self.spans: list[tuple[float, float, str]] = []   # (start, end, name), perf_counter seconds
         for name in names:
             self._wrap(owner, name)
 
@@ -113,7 +123,9 @@ class HandlerTimes:
             try:
                 return original(*args, **kwargs)
             finally:
-                spent.append((time.perf_counter() - started) * 1000)
+                ended = time.perf_counter()
+                spent.append((ended - started) * 1000)
+                self.spans.append((started, ended, name))
 
         setattr(owner, name, timed)
 
@@ -124,6 +136,55 @@ class HandlerTimes:
                 rows.append(f"  {name:18s}: {len(spent):5d} calls, total {sum(spent):7.1f} ms, "
                             f"longest {max(spent):6.1f} ms")
         return rows
+
+
+class GcPauses:
+    """Spans of Python's cyclic garbage collector (it stops every thread of the process)."""
+
+    def __init__(self) -> None:
+        self.spans: list[tuple[float, float, str]] = []
+        self._started = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.spans.append((self._started, time.perf_counter(), f"gc gen{info['generation']}"))
+
+
+def explain_stalls(long: list[tuple[float, float, float, str]], spans: list[tuple[float, float, str]]) -> list[str]:
+    """For each stall > 50 ms: how much of it the GUI thread spent on CPU, and which timed code overlapped it.
+
+    CPU ≈ gap means the GUI thread was busy (our code, or Qt's); CPU ≈ 0 means it was
+    waiting — for a CPU core (a loaded machine) or for the GIL (another thread's Python).
+    """
+    rows = []
+    for end, gap, cpu, stage in long:
+        start = end - (gap + HEARTBEAT_MS) / 1000
+        overlap: dict[str, float] = {}
+        for s0, s1, name in spans:
+            shared = min(end, s1) - max(start, s0)
+            if shared > 0:
+                overlap[name] = overlap.get(name, 0.0) + shared * 1000
+        parts = ", ".join(f"{name} {ms:.0f} ms" for name, ms in sorted(overlap.items(), key=lambda i: -i[1])[:3])
+        rows.append(f"  {gap:6.1f} ms stall in {stage:8s}: GUI thread on CPU {cpu:5.1f} ms; overlapping: {parts or 'nothing timed'}")
+    return rows
+
+
+def thread_cpu() -> dict[str, float]:
+    """CPU seconds of each thread of this process by name (Linux; {} elsewhere): who else holds the GIL."""
+    totals: dict[str, float] = {}
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    for stat in Path("/proc/self/task").glob("*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1:text.rindex(")")]
+        fields = text[text.rindex(")") + 2:].split()
+        totals[name] = totals.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return totals
 
 
 def stage_of(window) -> str:
@@ -172,6 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     heartbeat = Heartbeat(app, stage=lambda: stage_of(window))
     paint = HandlerTimes(window.grid, ("paintEvent",))
     handlers = HandlerTimes(window, TIMED_HANDLERS)
+    collector = GcPauses()
     idle_end = time.monotonic() + 3.0
     baseline = heartbeat.run_until(lambda: time.monotonic() > idle_end, 10)
     print(f"idle window          : {summary(baseline)}  ({load_average()})")
@@ -193,10 +255,17 @@ def main(argv: list[str] | None = None) -> int:
     scroller.stop()
     seconds = time.monotonic() - started
     print(f"scan + analysis      : {summary(busy)}  ({load_average()})")
+    print(f"  GUI-thread CPU only: {summary(heartbeat.cpu)}  (what the stalls would be with a free core)")
     for stage, gaps in heartbeat.by_stage.items():
         print(f"  during {stage:13s}: {summary(gaps)}")
     print("GUI-thread handlers during the work:")
     print("\n".join(handlers.report() + paint.report()))
+    pauses = [(s1 - s0) * 1000 for s0, s1, _ in collector.spans]
+    print(f"  garbage collections: {len(pauses)}, longest {max(pauses, default=0):.1f} ms")
+    threads = sorted(thread_cpu().items(), key=lambda item: -item[1])
+    print("  CPU by thread of the app process: " + ", ".join(f"{name} {sec:.1f} s" for name, sec in threads[:6]))
+    print("Stalls over 50 ms, explained:")
+    print("\n".join(explain_stalls(heartbeat.long, handlers.spans + paint.spans + collector.spans)) or "  none")
     print(f"work took {seconds:.1f} s for {len(window.session.photos)} photos; status: "
           f"{window.statusBar().currentMessage()}")
     base_longest = max(baseline) if baseline else 0.0

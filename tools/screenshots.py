@@ -2,8 +2,8 @@
 
 Opens photocull on DIR (offscreen unless a display is set), waits for scan and
 analysis to finish, and writes grid.png, grid_bursts_expanded.png, loupe.png,
-loupe_100.png, compare.png, burst.png, survey.png, settings.png and auto_cull.png
-into OUTDIR. Settings and catalogs go to a temporary XDG home, so the user's own
+loupe_100.png, compare.png, burst.png, survey.png, settings.png, auto_cull.png and
+calibrate.png into OUTDIR. Settings and catalogs go to a temporary XDG home, so the user's own
 are never touched.
 """
 
@@ -95,20 +95,41 @@ def main(argv: list[str] | None = None) -> int:
     shot("survey")
     window.show_grid()
     window.grid.clearSelection()
-    for name, opener in (("settings", window.open_settings), ("auto_cull", window.open_auto_cull)):
-        QTimer.singleShot(800, lambda name=name: _grab_dialog(window, name, args.outdir))
+    finished: set[str] = set()
+    for name, opener in (("settings", window.open_settings), ("auto_cull", window.open_auto_cull),
+                         ("calibrate", window.calibrate)):
+        QTimer.singleShot(100, lambda name=name: _grab_dialog(window, name, args.outdir,
+                                                                time.monotonic() + DIALOG_WAIT_S, finished))
         opener()
+        while name not in finished:   # the calibration dialog opens only after its questions are found
+            settle(0.1)
+    window.stop_work()
     window.close()
     return 0
 
 
-def _grab_dialog(window, name: str, outdir: Path) -> None:
+DIALOG_WAIT_S = 20     # the calibration questions are computed in a worker first
+DIALOG_SETTLE_S = 1.5  # time for the dialog's previews to load
+
+
+def _grab_dialog(window, name: str, outdir: Path, deadline: float, finished: set[str],
+                 shown_at: float | None = None) -> None:
+    """Grab the dialog once it has been visible for DIALOG_SETTLE_S, then close it; ``name`` joins ``finished``."""
     dialog = getattr(window, f"{name}_dialog", None)
-    if dialog is None:
+    now = time.monotonic()
+    if dialog is not None and dialog.isVisible():
+        shown_at = shown_at or now
+        if now - shown_at >= DIALOG_SETTLE_S:
+            dialog.grab().save(str(outdir / f"{name}.png"))
+            print(outdir / f"{name}.png")
+            dialog.reject()
+            finished.add(name)
+            return
+    if now > deadline:
+        print(f"{name}: no dialog appeared ({window.statusBar().currentMessage()})", file=sys.stderr)
+        finished.add(name)
         return
-    dialog.grab().save(str(outdir / f"{name}.png"))
-    print(outdir / f"{name}.png")
-    dialog.reject()
+    QTimer.singleShot(100, lambda: _grab_dialog(window, name, outdir, deadline, finished, shown_at))
 
 
 if __name__ == "__main__":

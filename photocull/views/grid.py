@@ -19,17 +19,19 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from PySide6.QtCore import QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from engine.cull_photo import CullPhoto
 from photocull import style
 from photocull.workers import THUMB_SIDE
 
-TILE_W, TILE_H = THUMB_SIDE + 16, THUMB_SIDE + 34
-_STRIP = 22
-_MARGIN = 3
-TILE_CACHE_ITEMS = 240   # several screens of tiles, about 50 MB
+_STRIP = 22    # the line under the thumbnail
+_PAD = 6       # thumbnail inset inside the tile
+_MARGIN = 3    # between the tile and its grid cell
+# The thumbnail box is exactly THUMB_SIDE square, so a loaded thumbnail is drawn unscaled.
+TILE_W, TILE_H = THUMB_SIDE + 2 * (_PAD + _MARGIN), THUMB_SIDE + 2 * (_PAD + _MARGIN) + _STRIP
+TILE_CACHE_ITEMS = 400   # a dozen screens of tiles, about 75 MB
 
 
 class GridView(QListView):
@@ -41,7 +43,7 @@ class GridView(QListView):
         self.setLayoutMode(QListView.LayoutMode.Batched)
         self.setBatchSize(500)
         self.setUniformItemSizes(True)
-        self.setGridSize(QSize(TILE_W + 6, TILE_H + 6))
+        self.setGridSize(QSize(TILE_W, TILE_H))
         self.setSpacing(0)
         self.setSelectionMode(QListView.SelectionMode.ExtendedSelection)
         self.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)
@@ -58,7 +60,7 @@ class TileDelegate(QStyledItemDelegate):
         self.view = view
         self.small = QFont()
         self.small.setPointSizeF(8.5)
-        self._tiles: OrderedDict[tuple, QPixmap] = OrderedDict()
+        self._tiles: OrderedDict[int, tuple[CullPhoto, tuple, QPixmap]] = OrderedDict()   # photo id -> tile
 
     def sizeHint(self, option: QStyleOptionViewItem, index) -> QSize:
         return QSize(TILE_W, TILE_H)
@@ -80,26 +82,32 @@ class TileDelegate(QStyledItemDelegate):
             painter.restore()
 
     def _tile(self, photo: CullPhoto, pixmap: QPixmap | None, size: QSize, selected: bool) -> QPixmap:
-        """The tile's pixmap from the cache, drawn when anything it shows has changed."""
-        key = (photo, None if pixmap is None else pixmap.cacheKey(), self.view.model().thumbnails.failed(photo),
-               size.width(), size.height(), selected, self._insight_text(photo), self._burst_badge_text(photo))
-        tile = self._tiles.get(key)
-        if tile is not None:
-            self._tiles.move_to_end(key)
-            return tile
+        """The tile's pixmap from the cache, drawn when anything it shows has changed.
+
+        Photos are immutable (a change makes a new object), so "the same photo" is an identity
+        test, not a hash of its twenty-odd fields; the rest of the state is a short tuple.
+        """
+        model = self.view.model()
+        state = (None if pixmap is None else pixmap.cacheKey(), pixmap is None and model.thumbnails.failed(photo),
+                 size.width(), size.height(), selected, model.show_insights, self._burst_badge_text(photo))
+        cached = self._tiles.get(photo.id)
+        if cached is not None and cached[0] is photo and cached[1] == state:
+            self._tiles.move_to_end(photo.id)
+            return cached[2]
         ratio = self.view.devicePixelRatioF()   # sharp on HiDPI screens
-        tile = QPixmap(size * ratio)
-        tile.setDevicePixelRatio(ratio)
-        tile.fill(QColor(58, 58, 58) if selected else style.TILE)
-        painter = QPainter(tile)
+        canvas = QImage(size * ratio, QImage.Format.Format_RGB32)   # opaque: blitted without blending
+        canvas.setDevicePixelRatio(ratio)
+        canvas.fill(QColor(58, 58, 58) if selected else style.TILE)
+        painter = QPainter(canvas)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        image_box = QRect(6, 6, size.width() - 12, size.height() - 12 - _STRIP)
+        image_box = QRect(_PAD, _PAD, size.width() - 2 * _PAD, size.height() - 2 * _PAD - _STRIP)
         self._paint_thumbnail(painter, image_box, pixmap, photo)
-        self._paint_strip(painter, QRect(6, image_box.bottom() + 4, size.width() - 12, _STRIP - 4), photo)
+        self._paint_strip(painter, QRect(_PAD, image_box.bottom() + 4, size.width() - 2 * _PAD, _STRIP - 4), photo)
         self._paint_burst_badge(painter, image_box, photo)
         painter.end()
-        self._tiles[key] = tile
+        tile = QPixmap.fromImage(canvas)
+        self._tiles[photo.id] = (photo, state, tile)
         while len(self._tiles) > TILE_CACHE_ITEMS:
             self._tiles.popitem(last=False)
         return tile
