@@ -178,3 +178,39 @@ def test_only_prominent_faces_flag_the_photo():
     group_blink = faces.summarize((_face(400, 0.3), _face(300, 0.02)))
     assert group_blink.prominent == (0, 1) and group_blink.eyes_closed
     assert group_blink.confidence > 0.9
+
+
+def _eye(side: str, openness: float, width: float) -> faces.Eye:
+    """An eye whose lid contour runs corner to corner over ``width`` photo pixels."""
+    contour = np.zeros((16, 2))
+    contour[:9, 0] = np.linspace(100, 100 + width, 9)
+    return faces.Eye(side, openness, faces.closed_probability(openness), contour)
+
+
+def test_eye_width_is_its_corner_distance():
+    assert _eye("right", 0.3, 37.5).width == pytest.approx(37.5)
+
+
+def test_frontal_face_openness_is_the_plain_mean():
+    eyes = (_eye("right", 0.1, 30), _eye("left", 0.3, 30))
+    assert faces.face_openness(eyes) == pytest.approx(0.2)
+
+
+def test_turned_face_trusts_its_nearer_eye():
+    """Head turned: the far eye is foreshortened to half the width, so it weighs a quarter as much.
+
+    A blink seen clearly on the near eye is not outvoted by the far eye's inflated ratio,
+    and the opposite case stays open.
+    """
+    blink = (_eye("right", 0.05, 40), _eye("left", 0.35, 20))
+    assert faces.face_openness(blink) == pytest.approx((16 * 0.05 + 4 * 0.35) / 20)
+    assert np.mean([eye.openness for eye in blink]) == pytest.approx(faces.EYE_CLOSED_THRESHOLD)
+    face = faces.Face(box=(0.0, 0.0, 200.0, 200.0), score=0.9, keypoints=np.zeros((6, 2)), eyes=blink)
+    assert face.eyes_closed
+    awake = (_eye("right", 0.35, 40), _eye("left", 0.05, 20))
+    assert faces.face_openness(awake) > faces.EYE_CLOSED_THRESHOLD
+
+
+def test_degenerate_eye_widths_fall_back_to_the_plain_mean():
+    eyes = (_eye("right", 0.1, 0), _eye("left", 0.3, 0))
+    assert faces.face_openness(eyes) == pytest.approx(0.2)
