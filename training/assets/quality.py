@@ -89,6 +89,7 @@ class QualityTraining:
     groups_per_step: int = 6
     lr: float = 2e-4
     cross_weight: float = 0.5  # weight of cross_photo_loss
+    clean_weight: float = 0.0  # weight of clean_spread_loss
     bokeh_weight: float = 1.0  # weight of bokeh_loss
     seed: int = 20251123
     threads: int = 1  # one thread: reproducible sums, and faster than two on a shared, busy CPU
@@ -201,6 +202,7 @@ def train_ranker(model: DistortionRanker, groups: FrozenGroups, config: QualityT
         loss = (
             ranking_loss(scores[:-1], level_margin=config.level_margin)
             + config.cross_weight * cross_photo_loss(scores[:-1])
+            + config.clean_weight * clean_spread_loss(scores[:-1])
             + config.bokeh_weight * bokeh_loss(scores[-1:])
         )
         optimizer.zero_grad(set_to_none=True)
@@ -251,6 +253,16 @@ def cross_photo_loss(scores: torch.Tensor, heavy_from: int = 4) -> torch.Tensor:
     the scale together: a clean frame outranks a badly damaged frame of other content.
     """
     return torch.relu(MARGIN - (scores[:, :1] - scores[:, heavy_from:].reshape(1, -1))).mean()
+
+
+def clean_spread_loss(scores: torch.Tensor) -> torch.Tensor:
+    """Variance of the clean (level-0) scores across the photos of a step: one level for "no defect".
+
+    The hinges order photos only relative to damage, so on a photo it never saw a
+    model fitted to two dozen photos may put a clean frame mid-scale. Pulling every
+    clean version towards one value ties "clean" to a point on the scale, whatever the content.
+    """
+    return scores[:, 0].var(unbiased=False)
 
 
 def bokeh_loss(scores: torch.Tensor) -> torch.Tensor:
