@@ -88,3 +88,13 @@ def test_tone_statistics_see_shadows_grow_and_highlights_clip():
     assert torch.all(dark[:levels] >= clean[:levels]) and dark[levels] < clean[levels]  # more shadow, lower mean
     assert bright[levels - 1] < clean[levels - 1]  # fewer pixels below 0.98: highlights clipped
     assert torch.all(clean[:levels].diff() >= 0)  # a cumulative histogram
+
+
+def test_exposure_pairs_are_a_clean_frame_against_a_mild_exposure_drift():
+    rng = np.random.default_rng(1)
+    photo = data.chelsea()
+    for _ in range(6):
+        (first, level_a), (second, level_b) = burst_pair(photo, rng, exposure_share=1.0)
+        assert sorted([level_a, level_b])[0] == 0 and 1 <= max(level_a, level_b) <= 3
+        darker_or_brighter = abs(float(first.mean()) - float(second.mean()))
+        assert darker_or_brighter > 5.0  # the drift shows in mean brightness, unlike a crop shift
