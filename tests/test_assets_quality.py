@@ -57,7 +57,8 @@ def test_one_scale_across_photos_every_clean_photo_beats_every_damaged_one(model
     8.6-9.4), and the greyscale ``camera`` reads 4.3, below some trained photos' damage.
     """
     clean = [chelsea, photo("coffee"), photo("astronaut")]
-    damaged = [distort(p, kind, 4, seed=2) for p in clean for kind in ("gaussian_blur", "gaussian_noise", "underexposure")]
+    kinds = ("gaussian_blur", "gaussian_noise", "underexposure")
+    damaged = [distort(p, kind, 4, seed=2) for p in clean for kind in kinds]
     clean_scores, damaged_scores = model(clean).reshape(-1), model(damaged).reshape(-1)
     assert clean_scores.min() > damaged_scores.max()
 

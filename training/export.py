@@ -140,7 +140,7 @@ def write_verified_onnx(
 
 
 def verify_onnx(model: nn.Module, onnx_path: Path, spec: InputSpec) -> float:
-    """Check the file, its symbolic batch axes, and ORT-vs-torch parity of every output; return the max abs difference."""
+    """Check the file, its symbolic batch axes, and ORT-vs-torch parity of every output; return the max difference."""
     onnx.checker.check_model(str(onnx_path))
     session = create_session(onnx_path, RuntimeSettings(device="cpu"))
     fixed = [i.shape[0] for i in session.session.get_inputs() if not isinstance(i.shape[0], str)]

@@ -36,7 +36,7 @@ from training.assets.shipping import DEFAULT_WORK_DIR, build_provenance, resolve
 from training.checkpoints import build_model, load_checkpoint
 from training.distortions import DEFECTS, LEVELS, distort
 from training.export import OPSET, export_provenance, ort_cpu_ms_per_image, write_verified_onnx
-from training.models.distortion_ranker import DistortionRanker
+from training.models.distortion_ranker import DistortionRanker, scorer_architecture
 from training.models.siamese import SiameseRanker
 
 NAME = "burst_ranker"
@@ -215,7 +215,7 @@ def export_pairwise(model: SiameseRanker, out_dir: Path, provenance: dict) -> tu
     scorer = model.scorer
     manifest = ModelManifest(
         name=NAME,
-        architecture=f"siamese_ranker(distortion_ranker(trainable_from={scorer.trainable_from}, tone={scorer.tone is not None}))",
+        architecture=f"siamese_ranker({scorer_architecture(scorer)})",
         task="pairwise",
         input=spec,
         output=OUTPUT,

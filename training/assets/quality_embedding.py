@@ -30,7 +30,7 @@ from training.export import (
     ort_cpu_ms_per_image,
     write_verified_onnx,
 )
-from training.models.distortion_ranker import DistortionRanker
+from training.models.distortion_ranker import DistortionRanker, scorer_architecture
 from training.models.embedding import Embedding
 from training.models.shared_trunk import EMBEDDING_OUTPUT, OUTPUT_NAMES, QUALITY_OUTPUT, QualityAndEmbedding
 
@@ -58,15 +58,21 @@ def build_quality_and_embedding(
         **export_provenance(parity, ort_cpu_ms_per_image(onnx_path, quality.QUALITY_INPUT)),
         "shared_file": f"{ONNX_FILE}: blocks 0..{ranker.trainable_from - 1} run once for outputs {list(OUTPUT_NAMES)}",
     }
-    quality_json = _write(quality.RECIPE, quality.NAME, QUALITY_OUTPUT, onnx_path, ranker, {**shared, **provenance})
+    quality_json = _write(
+        quality.RECIPE, quality.NAME, QUALITY_OUTPUT, onnx_path,
+        architecture=scorer_architecture(ranker),
+        licence=quality.DERIVED_LICENCE, provenance={**shared, **provenance},
+    )
     quality.add_metrics(quality_json, quality.heldout_metrics(quality_json, photos))
     embedding_json = _write(
-        embedding.RECIPE, embedding.NAME, EMBEDDING_OUTPUT, onnx_path, ranker,
-        {**shared, "command": command, "seed": provenance["seed"], "source_wheel": provenance["source_wheel"]},
+        embedding.RECIPE, embedding.NAME, EMBEDDING_OUTPUT, onnx_path,
+        architecture="mobilenetv2_embedding()", licence=embedding.LICENCE,
+        provenance={**shared, **{key: provenance[key] for key in ("command", "seed", "source_wheel")}},
     )
     originals = [p.pixels for p in load_photos(Path(photos), TRAIN_PHOTOS + HELDOUT_PHOTOS)]
     rate = embedding.crop_retrieval_rate(OnnxModel(embedding_json), originals)
-    quality.add_metrics(embedding_json, [Metric("crop_retrieval_top1", round(rate, 4), "31 permissive photos", "all", "92% crop, shifted")])
+    retrieval = Metric("crop_retrieval_top1", round(rate, 4), "31 permissive photos", "all", "92% crop, shifted")
+    quality.add_metrics(embedding_json, [retrieval])
     return [onnx_path, quality_json, embedding_json]
 
 
@@ -85,14 +91,10 @@ def check_branches_match(model: QualityAndEmbedding, ranker: DistortionRanker, f
 
 
 def _write(
-    recipe: AssetRecipe, name: str, output_name: str, onnx_path: Path, ranker: DistortionRanker, provenance: dict
+    recipe: AssetRecipe, name: str, output_name: str, onnx_path: Path, *, architecture: str, licence: str,
+    provenance: dict,
 ) -> Path:
     """One manifest naming the shared file and the output that holds its task's result."""
-    tone = ranker.tone is not None
-    architecture = {
-        quality.NAME: f"distortion_ranker(trainable_from={ranker.trainable_from}, tone={tone})",
-        embedding.NAME: "mobilenetv2_embedding()",
-    }[name]
     manifest = ModelManifest(
         name=name,
         architecture=f"{architecture} in shared_trunk.QualityAndEmbedding",
@@ -103,10 +105,9 @@ def _write(
         onnx_sha256=sha256_of(onnx_path),
         opset=OPSET,
         training_data=recipe.training_data,
-        licence=quality.DERIVED_LICENCE if name == quality.NAME else embedding.LICENCE,
+        licence=licence,
         weight_sources=(imagenet_weights.weight_source(),),
         provenance={"recipe": recipe.name, **provenance},
         description=recipe.description,
     )
     return write_manifest(manifest, onnx_path.parent)
-

@@ -130,6 +130,11 @@ class DistortionRanker(nn.Module):
         linear.bias.mul_(scale).add_(offset)
 
 
+def scorer_architecture(model: DistortionRanker) -> str:
+    """How a manifest names this architecture and its arguments."""
+    return f"distortion_ranker(trainable_from={model.trainable_from}, tone={model.tone is not None})"
+
+
 @register_model("distortion_ranker")
 def distortion_ranker(trainable_from: int = 17, dropout: float = 0.0, tone: bool = False) -> DistortionRanker:
     """MobileNetV2 quality scorer; blocks ``features[:trainable_from]`` frozen; ``tone`` adds input tone statistics."""
