@@ -1,6 +1,7 @@
 """RankIQA-style technical-quality scorer on torchvision's MobileNetV2 (MODELS.md §6.1).
 
-ImageNet MobileNetV2 features → global average *and* max pooling → Linear(2560 → 1):
+ImageNet MobileNetV2 features → global average *and* max pooling (+ optionally the
+input's tone statistics, :class:`ToneStatistics`) → Linear(2560 [+ 13] → 1):
 one score per photo, higher = fewer technical defects. The max pool lets the
 head see "some region is sharp" next to "the frame is sharp on average", which is
 what tells a shallow depth of field (sharp subject, soft background) from a
