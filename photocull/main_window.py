@@ -44,9 +44,11 @@ from photocull.settings_dialog import SettingsDialog
 from photocull.views.compare import CompareView
 from photocull.views.grid import GridView
 from photocull.views.loupe import LoupeView
-from photocull.workers import EngineJob, JobRunner, PreviewLoader, ThumbnailLoader, preview_path
+from photocull.workers import (PREVIEW_CACHE_ITEMS, EngineJob, JobRunner, PreviewLoader, ThumbnailLoader,
+                               preview_path)
 
 PERSONAL_MODEL_FILES = "Personal model (*.npz)"
+SURVEY_MAX = PREVIEW_CACHE_ITEMS   # more panes than cached previews would evict each other forever
 FLAG_FILTERS = (("All photos", None), ("Picks", frozenset({1})), ("Picks + unflagged", frozenset({1, 0})),
                 ("Unflagged", frozenset({0})), ("Rejects", frozenset({-1})))
 LABEL_FILTERS = (("Any label", None), ("Red", frozenset({"Red"})), ("Yellow", frozenset({"Yellow"})),
@@ -734,7 +736,9 @@ class MainWindow(QMainWindow):
         if mode == "burst":
             return self.session.burst_members(current.id)
         if mode == "survey":
-            return selected if len(selected) >= 2 else [current]
+            if len(selected) > SURVEY_MAX:
+                self.say(f"Survey shows the first {SURVEY_MAX} of the {len(selected)} selected photos.")
+            return selected[:SURVEY_MAX] if len(selected) >= 2 else [current]
         if len(selected) >= 2:
             return selected[:2]
         return [current] + self._candidate_for(current)

@@ -76,7 +76,10 @@ class SettingsDialog(QDialog):
                 self.models.addItem("No models installed.")
         form.addRow(self.models)
         if registry is not None:
-            form.addRow(QLabel(registry.sort_score().message, wordWrap=True))
+            message = QLabel(registry.sort_score().message, wordWrap=True)
+            # a wrapped label in a form layout gets one line's height unless told its real one
+            message.setMinimumHeight(message.heightForWidth(self.minimumWidth() - 40))
+            form.addRow(message)
         return box
 
     def _culling_box(self, settings: AppSettings) -> QGroupBox:

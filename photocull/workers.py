@@ -35,7 +35,7 @@ THUMB_SIDE = 200           # grid tiles draw thumbnails at most this big
 THUMB_CACHE_ITEMS = 3000   # about 350 MB at worst; a 20k library scrolls through it
 THUMBS_PER_JOB = 12
 MAX_THUMB_JOBS = 2
-PREVIEW_CACHE_ITEMS = 12
+PREVIEW_CACHE_ITEMS = 24   # the survey's largest grid must fit, or its panes evict each other's previews
 PROGRESS_INTERVAL_S = 0.05
 
 
@@ -282,6 +282,11 @@ class PreviewLoader(_PixmapStore):
         """The sharpest image at hand (full if loaded, else preview); requests what is missing."""
         full = self._get(photo, True) if want_full else self._store.get((photo.id, True))
         return full or self._get(photo, False)
+
+    @property
+    def loading(self) -> bool:
+        """Whether any requested preview is still being read."""
+        return bool(self._pending)
 
     def prefetch(self, photo: CullPhoto) -> None:
         self._get(photo, False)

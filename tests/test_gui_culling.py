@@ -3,10 +3,13 @@ catalog → thumbnails → keys → catalog → undo (fixtures: :mod:`gui_window
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 
 from engine.decisions import PICK, REJECT, UNFLAGGED
+from engine.filters import score_bounds
 from engine.settings import AppSettings, load_settings
 from gui_window import analysed, burst_cover_row, flags_in_catalog, library_root, press, row_of, shoot, window  # noqa: F401
 from photocull.app import create_window, parse_args
@@ -175,3 +178,16 @@ def test_settings_dialog_lists_models_and_persists_choices(window, qtbot):
     qtbot.waitUntil(sidecar.exists, timeout=10_000)
     assert 'xmp:Rating' in sidecar.read_text() or "Rating" in sidecar.read_text()
     assert AppSettings().sidecar_write == "on_demand", "sidecars are opt-in by default"
+
+
+def test_score_filter_spans_the_librarys_scores_and_filters_by_them(window):
+    low, high = score_bounds(window.session.photos)
+    assert (window.score_min.minimum(), window.score_max.maximum()) == (low, high)
+    assert (window.score_min.value(), window.score_max.value()) == (low, high), "open at both ends"
+    window.bursts_button.setChecked(False)
+    scores = sorted(p.insight.score for p in window.session.photos if p.insight.score is not None)
+    cut = math.ceil(scores[2] * 10) / 10
+    window.score_max.setValue(cut)
+    shown = [p.insight.score for p in window.session.visible]
+    assert shown and len(shown) < len(scores) and all(score <= cut for score in shown)
+    assert f"score …–{cut:g}" in window.windowTitle()

@@ -65,6 +65,10 @@ def main(argv: list[str] | None = None) -> int:
 
     def shot(name: str, widget=None) -> None:
         settle()
+        deadline = time.monotonic() + 15
+        while window.previews.loading and time.monotonic() < deadline:   # no "loading…" panes
+            settle(0.1)
+        settle(0.2)
         (widget or window).grab().save(str(args.outdir / f"{name}.png"))
         print(args.outdir / f"{name}.png")
 
@@ -115,6 +119,8 @@ DIALOG_SETTLE_S = 1.5  # time for the dialog's previews to load
 def _grab_dialog(window, name: str, outdir: Path, deadline: float, finished: set[str],
                  shown_at: float | None = None) -> None:
     """Grab the dialog once it has been visible for DIALOG_SETTLE_S, then close it; ``name`` joins ``finished``."""
+    from PySide6.QtCore import QTimer
+
     dialog = getattr(window, f"{name}_dialog", None)
     now = time.monotonic()
     if dialog is not None and dialog.isVisible():
