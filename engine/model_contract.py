@@ -41,8 +41,11 @@ TASKS = (
 #: score01: (N,1) or (N,) in 0..1.
 #: embedding: (N,D) feature vector (L2-normalised if ``normalized``).
 #: pair_logit: (N,1) logit that the first of two inputs is better.
+#: frame_score: task ``pairwise`` with ONE image input: (N,1) or (N,) score s per frame, only its
+#:   differences meaningful: P(a better than b) = sigmoid(s_a - s_b). Being per frame, it runs in the
+#:   per-photo batch (and may share a file's run with other heads); bursts then need no pair runs.
 #: raw: task-specific tensors, documented in ``output.notes`` (face and eye models).
-OUTPUT_KINDS = ("distribution10", "score", "score01", "embedding", "pair_logit", "raw")
+OUTPUT_KINDS = ("distribution10", "score", "score01", "embedding", "pair_logit", "frame_score", "raw")
 
 #: How an output becomes a 1..10 score for sorting.
 #: mean_of_distribution: sum_i p_i * i, i = 1..10 (softmax first if ``softmax`` is true).
@@ -162,6 +165,9 @@ def validate(manifest: ModelManifest) -> None:
         raise ContractError(f"{name}: unknown output kind {manifest.output.kind!r}")
     if manifest.output.score_rule not in SCORE_RULES:
         raise ContractError(f"{name}: unknown score rule {manifest.output.score_rule!r}")
+    if manifest.output.kind == "frame_score" and (manifest.task != "pairwise" or manifest.output.score_rule != "none"):
+        raise ContractError(f"{name}: output kind 'frame_score' is for task 'pairwise' with score rule 'none' "
+                            f"(a difference of two scores, not a 1..10 score)")
     if manifest.task == "aesthetic" and "aesthetic" not in manifest.training_data.lower():
         raise ContractError(
             f"{name}: task 'aesthetic' needs training data with aesthetic labels; "

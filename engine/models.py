@@ -53,6 +53,7 @@ _OUTPUT_RANKS: dict[str, tuple[int, ...] | None] = {
     "score01": (1, 2),
     "embedding": (2,),
     "pair_logit": (1, 2),
+    "frame_score": (1, 2),
     "raw": None,
 }
 

@@ -115,3 +115,24 @@ def test_preprocess_policies_keep_geometry():
     assert box.shape == (100, 100, 3)
     assert box[5, 50, 0] == pytest.approx(0.0)  # padding band above the picture
     assert preprocess_batch([image, image], InputSpec(32, 48)).shape == (2, 3, 32, 48)
+
+
+def test_a_frame_score_burst_ranker_is_accepted(tmp_path):
+    manifest = _manifest(tmp_path, task="pairwise", output=OutputSpec(kind="frame_score", output_name="burst"))
+    assert load_manifest(write_manifest(manifest, tmp_path)) == manifest
+
+
+@pytest.mark.parametrize(
+    "task, output",
+    [
+        ("technical", OutputSpec(kind="frame_score")),  # a frame score is not a quality score
+        ("pairwise", OutputSpec(kind="frame_score", score_rule="linear")),  # nor a 1..10 score
+    ],
+)
+def test_a_malformed_frame_score_manifest_is_refused(tmp_path, task, output):
+    path = write_manifest(_manifest(tmp_path, task="pairwise", output=OutputSpec(kind="frame_score")), tmp_path)
+    data = json.loads(path.read_text())
+    data["task"], data["output"] = task, dataclasses.asdict(output)
+    path.write_text(json.dumps(data))
+    with pytest.raises(ContractError, match="frame_score"):
+        load_manifest(path)
