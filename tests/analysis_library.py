@@ -3,7 +3,8 @@
 ``burst_library`` writes three frames of one scene one second apart (the middle one
 blurred), a portrait (skimage's astronaut, eyes open) and an unrelated photo, with
 EXIF capture times so grouping can use them. ``tiny_pairwise`` builds a two-image
-ranker shaped like the shipped one: logit = s(first) - s(second), s = pooled linear.
+ranker: logit = s(first) - s(second), s = 20 x mean absolute detail; ``tiny_frame_score``
+the same s per frame, shaped like the shipped ranker (kind ``frame_score``).
 """
 
 from __future__ import annotations
@@ -92,37 +93,58 @@ def install_fixed_batch_scorer(directory: Path, name: str = "batch_one") -> Path
 
 
 def install_pairwise(directory: Path, name: str = "tiny_burst_ranker", size: int = 32) -> Path:
+    """The two-input ranker (kind ``pair_logit``)."""
+    return _install_ranker(directory, name, tiny_pairwise(size), "pair_logit", size)
+
+
+def install_frame_score(directory: Path, name: str = "tiny_frame_ranker", size: int = 32) -> Path:
+    """The same ranker scoring one frame at a time (kind ``frame_score``): equal logits, no pairs."""
+    return _install_ranker(directory, name, tiny_frame_score(size), "frame_score", size)
+
+
+def _install_ranker(directory: Path, name: str, model: onnx.ModelProto, kind: str, size: int) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     onnx_path = directory / f"{name}.onnx"
-    onnx_path.write_bytes(tiny_pairwise(size).SerializeToString())
+    onnx_path.write_bytes(model.SerializeToString())
     manifest = ModelManifest(
         name=name, architecture="tiny siamese pool-linear", task="pairwise", input=InputSpec(size, size),
-        output=OutputSpec(kind="pair_logit"), onnx_file=onnx_path.name, onnx_sha256=sha256_of(onnx_path), opset=13,
+        output=OutputSpec(kind=kind), onnx_file=onnx_path.name, onnx_sha256=sha256_of(onnx_path), opset=13,
         training_data="none (test fixture)", licence="Apache-2.0",
     )
     return write_manifest(manifest, directory)
 
 
 def tiny_pairwise(size: int) -> onnx.ModelProto:
-    """(first, second) -> (N,1) logit = std-like detail(first) - detail(second): sharper frames win."""
-    inputs = [helper.make_tensor_value_info(n, TensorProto.FLOAT, ["N", 3, size, size]) for n in ("first", "second")]
-    nodes, scores = [], []
-    for name in ("first", "second"):
-        # Detail = mean |x - mean(x)| per image: a blurred frame has less of it.
-        nodes += [
-            helper.make_node("ReduceMean", [name], [f"{name}_mean"], axes=[1, 2, 3], keepdims=1),
-            helper.make_node("Sub", [name, f"{name}_mean"], [f"{name}_centred"]),
-            helper.make_node("Abs", [f"{name}_centred"], [f"{name}_abs"]),
-            helper.make_node("ReduceMean", [f"{name}_abs"], [f"{name}_detail"], axes=[2, 3], keepdims=0),
-            helper.make_node("ReduceSum", [f"{name}_detail", "one_axis"], [f"{name}_score"], keepdims=1),
-        ]
-        scores.append(f"{name}_score")
-    nodes.append(helper.make_node("Sub", scores, ["logit_raw"]))
-    nodes.append(helper.make_node("Mul", ["logit_raw", "gain"], ["logit"]))
-    output = helper.make_tensor_value_info("logit", TensorProto.FLOAT, ["N", 1])
+    """(first, second) -> (N,1) logit = s(first) - s(second): sharper frames win."""
+    names = ("first", "second")
+    nodes = [node for name in names for node in _frame_score_nodes(name)]
+    nodes.append(helper.make_node("Sub", [f"{name}_score" for name in names], ["logit"]))
+    return _ranker_graph("tiny_pairwise", names, nodes, "logit", size)
+
+
+def tiny_frame_score(size: int) -> onnx.ModelProto:
+    """image -> (N,1) score s, the scorer of :func:`tiny_pairwise`."""
+    return _ranker_graph("tiny_frame_score", ("image",), _frame_score_nodes("image"), "image_score", size)
+
+
+def _frame_score_nodes(name: str) -> list[onnx.NodeProto]:
+    """s = 20 x detail, detail = mean |x - mean(x)| per image: a blurred frame has less of it."""
+    return [
+        helper.make_node("ReduceMean", [name], [f"{name}_mean"], axes=[1, 2, 3], keepdims=1),
+        helper.make_node("Sub", [name, f"{name}_mean"], [f"{name}_centred"]),
+        helper.make_node("Abs", [f"{name}_centred"], [f"{name}_abs"]),
+        helper.make_node("ReduceMean", [f"{name}_abs"], [f"{name}_detail"], axes=[2, 3], keepdims=0),
+        helper.make_node("ReduceSum", [f"{name}_detail", "one_axis"], [f"{name}_sum"], keepdims=1),
+        helper.make_node("Mul", [f"{name}_sum", "gain"], [f"{name}_score"]),
+    ]
+
+
+def _ranker_graph(title: str, inputs: tuple[str, ...], nodes: list, output: str, size: int) -> onnx.ModelProto:
+    values = [helper.make_tensor_value_info(n, TensorProto.FLOAT, ["N", 3, size, size]) for n in inputs]
     initializers = [numpy_helper.from_array(np.array([1], dtype=np.int64), "one_axis"),
                     numpy_helper.from_array(np.array(20.0, dtype=np.float32), "gain")]
-    graph = helper.make_graph(nodes, "tiny_pairwise", inputs, [output], initializer=initializers)
+    result = helper.make_tensor_value_info(output, TensorProto.FLOAT, ["N", 1])
+    graph = helper.make_graph(nodes, title, values, [result], initializer=initializers)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     model.ir_version = 8
     onnx.checker.check_model(model)

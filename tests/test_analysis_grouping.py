@@ -5,16 +5,19 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
-from analysis_library import analyze, burst_library, install_pairwise, install_scorer, registry_for_tests
+from analysis_library import (analyze, burst_library, install_frame_score, install_pairwise, install_scorer,
+                              registry_for_tests)
 from engine import paths
-from engine.analysis import grouping, pipeline, read_analyses, regroup_library
+from engine.analysis import grouping, modelset, pipeline, read_analyses, regroup_library
 from engine.analysis.grouping import DESCRIPTOR_LOOKS, look_space
 from engine.bursts import MOBILENETV2_SCALE
 from engine.catalog import Catalog
-from engine.models import inspect_model, shipped_models_dir
+from engine.models import discover, inspect_model, shipped_models_dir
+from engine.runtime import RuntimeSettings
 from engine.scan import scan_library
 from onnx_factory import install_model
 
@@ -132,3 +135,57 @@ def test_kept_images_stop_at_their_memory_budget():
     for photo_id in range(3):
         store.keep(photo_id, Image.new("RGB", (16, 16)))
     assert len(store) == 2 and store.get(2) is None and store.get(1) is not None
+
+
+def _ranks(catalog: Catalog) -> dict[int, tuple[int, bool, float]]:
+    """Rank, best flag and score (to 2 decimals: the two graphs round differently in the last bits) per photo."""
+    return {pid: (a.burst.rank, a.burst.is_best, round(a.burst.score, 2)) for pid, a in read_analyses(catalog).items()}
+
+
+def test_a_frame_score_ranker_ranks_like_the_pair_ranker_without_running_pairs(library: Path, monkeypatch):
+    analyze(library)
+    with Catalog.open(library) as catalog:
+        by_pairs = _ranks(catalog)
+        pair_probability = {(a, b): p for a, b, p in catalog.conn.execute(
+            "SELECT first_id, second_id, probability FROM pair_scores")}
+    (paths.user_models_dir() / "tiny_burst_ranker.json").unlink()
+    install_frame_score(paths.user_models_dir())
+    kept_images = []
+    real_prepare = pipeline.prepare_photo
+    monkeypatch.setattr(pipeline, "prepare_photo",
+                        lambda *a: (lambda p: kept_images.append(p.ranker_image) or p)(real_prepare(*a)))
+    monkeypatch.setattr(grouping, "open_image", lambda *a, **k: pytest.fail("grouping decoded a photo"))
+    report = analyze(library)
+    assert "pairwise: tiny_frame_ranker" in report.models and report.analysed == 5, "a new ranker: analysed again"
+    assert kept_images and all(image is None for image in kept_images), "no ranker image kept"
+    with Catalog.open(library) as catalog:
+        assert _ranks(catalog) == by_pairs
+        scores = dict(catalog.conn.execute("SELECT photo_id, score FROM photo_scores WHERE task = 'pairwise'"))
+        assert catalog.conn.execute("SELECT COUNT(*) FROM pair_scores").fetchone()[0] == 0, "no pairs run or cached"
+    assert len(scores) == 5
+    for (a, b), p in pair_probability.items():
+        assert 1.0 / (1.0 + np.exp(scores[b] - scores[a])) == pytest.approx(p, abs=1e-5)
+
+
+def test_regrouping_with_a_frame_score_ranker_loads_no_model(library: Path, monkeypatch):
+    (paths.user_models_dir() / "tiny_burst_ranker.json").unlink()
+    install_frame_score(paths.user_models_dir())
+    analyze(library)
+    with Catalog.open(library) as catalog:
+        ranks = _ranks(catalog)
+        catalog.conn.execute("DELETE FROM bursts")
+    monkeypatch.setattr(modelset, "create_session", lambda *a, **k: pytest.fail("a model was opened"))
+    summary = regroup_library(library, sensitivity=0.5, registry=registry_for_tests())
+    assert summary is not None and (summary.groups, summary.grouped_photos, summary.compared_pairs) == (1, 3, 0)
+    with Catalog.open(library) as catalog:
+        assert _ranks(catalog) == ranks
+
+
+def test_a_two_input_graph_declared_frame_score_is_refused_at_its_test_run(tmp_path: Path):
+    manifest_path = install_pairwise(tmp_path / "models", name="mislabelled")
+    raw = json.loads(manifest_path.read_text())
+    raw["output"]["kind"] = "frame_score"
+    manifest_path.write_text(json.dumps(raw))
+    models = modelset.load_model_set(discover(tmp_path / "none", tmp_path / "models"), RuntimeSettings(threads=1))
+    assert models.frame_ranker is None and models.pairwise is None
+    assert any("mislabelled" in reason and "failed its test run" in reason for reason in models.refused)

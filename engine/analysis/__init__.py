@@ -7,7 +7,7 @@ The GUI's whole API::
     control = AnalysisControl()                    # keep it: pause(), resume(), cancel()
     report = analyze_library(root, on_event=callback, control=control)   # on a worker thread
     results = read_analyses(catalog)               # {photo_id: PhotoAnalysis}; analysis_of(catalog, id)
-    regroup_library(root, sensitivity=0.7)         # the grouping slider: cached burst-ranker pairs reused
+    regroup_library(root, sensitivity=0.7)         # the grouping slider: stored burst-ranker scores reused
 
 Modules: :mod:`~engine.analysis.pipeline` (the run), :mod:`~engine.analysis.modelset`
 (which models, probing, the resume signature), :mod:`~engine.analysis.photo` (one

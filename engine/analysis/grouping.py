@@ -13,9 +13,14 @@ its manifest carries a similarity scale (``provenance["similarity_scale"]`` with
 or :data:`engine.bursts.CALIBRATED_SCALES` knows the model by name (the shipped embedding).
 Otherwise :mod:`engine.descriptor`'s, which is always stored and calibrated.
 
-Burst ranker inputs: the ranker compares two *images*. The per-photo pass hands over
-each photo's ranker input image (resized, not normalised: ~0.2 MB at 256 px) in a
-:class:`KeptImages` store bounded by :data:`KEPT_IMAGES_BUDGET`; members of multi-photo
+Burst ranker, shipped form (output kind ``frame_score``): the per-photo pass stored a
+score s for every photo (``photo_scores``, task ``pairwise``), and P(a better than b) =
+sigmoid(s_a − s_b) comes from those (:class:`FrameScores`): no model is loaded, no pixels
+are kept, no pairs are run or cached, and a photo without a score ties (0.5).
+
+Burst ranker with two inputs (``pair_logit`` or ``score01``, e.g. a user's export): it
+compares two *images*. The per-photo pass hands over each photo's ranker input image
+(resized, not normalised: ~0.2 MB at 256 px) in a :class:`KeptImages` store bounded by :data:`KEPT_IMAGES_BUDGET`; members of multi-photo
 bursts that are not in it (analysed in an earlier run, over the budget, or re-grouping
 from the GUI's slider) are decoded a second time here (the same reduced decode as the
 per-photo pass, so the ranker sees the same pixels). Every probability is cached in
@@ -117,18 +122,20 @@ class GroupingSummary:
 
 
 def regroup(catalog: Catalog, *, sensitivity: float = 0.5, looks: LookSpace = DESCRIPTOR_LOOKS,
-            pairwise: PairwiseModel | None = None, control: AnalysisControl | None = None,
-            kept: KeptImages | None = None) -> GroupingSummary | None:
+            pairwise: PairwiseModel | None = None, frame_ranker: InstalledModel | None = None,
+            control: AnalysisControl | None = None, kept: KeptImages | None = None) -> GroupingSummary | None:
     """Group and rank the whole library; returns None (and changes nothing) when cancelled.
 
-    ``kept``: burst-ranker inputs from the per-photo pass that just ran (see the module docstring).
+    The burst ranker is ``pairwise`` (a two-input model, run on pairs) or ``frame_ranker``
+    (a frame_score model whose per-photo scores are in the catalog); see the module docstring.
+    ``kept``: two-input ranker inputs from the per-photo pass that just ran.
     """
     conn = catalog.conn
     photos = _photo_rows(conn)
     vectors = read_vectors(conn, looks.model)
     records = [_grouping_record(row, vectors.get(row["photo_id"])) for row in photos.values()]
     groups = group_bursts(records, GroupingSettings(sensitivity=sensitivity, scale=looks.scale))
-    pairs = PairCache(catalog, pairwise, kept) if pairwise else None
+    pairs = _pair_source(catalog, pairwise, frame_ranker, kept)
     ranked: list[tuple[BurstGroup, list[RankedShot]]] = []
     for group in groups:
         if control is not None and not control.wait_while_paused():
@@ -175,7 +182,7 @@ def _evidence(row: sqlite3.Row) -> ShotEvidence:
                         faces=row["faces"], faces_eyes_closed=row["closed"], blurry=bool(row["blurry"]))
 
 
-def _rank(group: BurstGroup, photos: dict[int, sqlite3.Row], pairs: "PairCache | None") -> list[RankedShot]:
+def _rank(group: BurstGroup, photos: dict[int, sqlite3.Row], pairs: "PairSource | None") -> list[RankedShot]:
     members = list(group.members)
     if group.kind == "bracket":
         note = f"exposure bracket of {len(members)} frames: kept together for merging, not culled"
@@ -193,8 +200,40 @@ def _write_group(conn: sqlite3.Connection, group: BurstGroup, shots: list[Ranked
     )
 
 
+def _pair_source(catalog: Catalog, pairwise: PairwiseModel | None, frame_ranker: InstalledModel | None,
+                 kept: KeptImages | None) -> "PairSource | None":
+    """Where a burst's pairwise probabilities come from: pair runs (two-input ranker) or stored frame scores."""
+    if pairwise is not None:
+        return PairCache(catalog, pairwise, kept)
+    return FrameScores(catalog, frame_ranker) if frame_ranker is not None else None
+
+
+class FrameScores:
+    """A frame_score ranker's probabilities from the per-frame scores the per-photo pass stored."""
+
+    computed = 0  # nothing is run here
+
+    def __init__(self, catalog: Catalog, model: InstalledModel):
+        self.scores: dict[int, float] = dict(catalog.conn.execute(
+            "SELECT photo_id, score FROM photo_scores WHERE task = 'pairwise' AND model = ? AND model_sha256 = ? "
+            "AND score IS NOT NULL", (model.name, model.manifest.onnx_sha256)).fetchall())
+
+    def for_group(self, members: list[int], photos: dict[int, sqlite3.Row]) -> Callable[[Hashable, Hashable], float]:
+        scores = self.scores
+
+        def probability(a: Hashable, b: Hashable) -> float:
+            if a not in scores or b not in scores:
+                return 0.5
+            return float(1.0 / (1.0 + np.exp(scores[b] - scores[a])))  # type: ignore[index]
+
+        return probability
+
+    def store(self, conn: sqlite3.Connection) -> None:
+        """Nothing to cache: the scores are already in the catalog."""
+
+
 class PairCache:
-    """The burst ranker's probabilities: cached rows first, the missing pairs run in batches."""
+    """A two-input ranker's probabilities: cached rows first, the missing pairs run in batches."""
 
     def __init__(self, catalog: Catalog, model: PairwiseModel, kept: KeptImages | None = None):
         self.catalog = catalog
@@ -248,6 +287,9 @@ class PairCache:
             for pair, p in zip(chunk, self.model.probabilities(first, second)):
                 self.known[pair] = self.fresh[pair] = float(p)
         self.computed += len(runnable)
+
+
+PairSource = FrameScores | PairCache
 
 
 def _neighbour_pairs(members: list[int]) -> list[tuple[int, int]]:

@@ -2,8 +2,13 @@
 
 Per photo the run feeds every *image model* (the ``aesthetic`` and ``technical``
 scorers and the ``embedding``) in batches, plus the three face/eye models through
-:class:`engine.faces.FaceAnalyzer`. The ``pairwise`` burst ranker is not a per-photo
-model: it compares two frames of a burst after grouping (:mod:`engine.analysis.grouping`).
+:class:`engine.faces.FaceAnalyzer`. The ``pairwise`` burst ranker comes in two forms:
+a ``frame_score`` model (one image in, a score s per frame; P(a better than b) =
+sigmoid(s_a − s_b)) is an image model like the others, run in the same batches (the
+shipped one is a head of the quality/embedding file, so it adds no run of its own),
+and grouping compares bursts from its stored scores; a two-input ``pair_logit`` or
+``score01`` model (:class:`PairwiseModel`) compares two frames of a burst after
+grouping (:mod:`engine.analysis.grouping`).
 
 Every model is *probed* once when the set is loaded: a batch of two grey images must
 run and give one finite result per image. A model the registry accepted but that
@@ -56,7 +61,7 @@ GPU_BATCH = 32
 class ModelOutput:
     """One photo's result from one image model."""
 
-    score: float | None  # 1..10 for scoring tasks, else None
+    score: float | None  # 1..10 for scoring tasks, the frame score s of a frame_score burst ranker, else None
     raw: list[float]  # the output row as produced (JSON-able); empty for embeddings
     vector: np.ndarray | None  # embeddings only, float32
 
@@ -111,8 +116,10 @@ class ImageModel(LoadedModel):
         if self.task == "embedding":
             rows = output.reshape(count, -1).astype(np.float32)
             return [ModelOutput(None, [], row) for row in rows]
-        scores = score_from_output(output, self.installed.manifest.output)
         rows = output.reshape(count, -1)
+        if is_frame_score(self.installed):  # only differences of s mean anything: stored as is
+            return [ModelOutput(float(row[0]), [round(float(row[0]), 6)], None) for row in rows]
+        scores = score_from_output(output, self.installed.manifest.output)
         return [ModelOutput(float(s), [round(float(v), 6) for v in row], None) for s, row in zip(scores, rows)]
 
 
@@ -142,8 +149,13 @@ def batch_runs(models: Sequence[ImageModel]) -> tuple[BatchRun, ...]:
     return tuple(BatchRun(members[0].session, spec, tuple(members)) for (_, spec), members in groups.items())
 
 
+def is_frame_score(installed: InstalledModel) -> bool:
+    """A burst ranker that scores frames one at a time (a per-photo image model), not pairs."""
+    return installed.task == "pairwise" and installed.manifest.output.kind == "frame_score"
+
+
 class PairwiseModel(LoadedModel):
-    """The burst ranker: P(first frame is better than second) from two images."""
+    """A two-input burst ranker: P(first frame is better than second) from two images."""
 
     def probabilities(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
         """Batched: row i is P(first[i] better than second[i]) (sigmoid of the pair logit)."""
@@ -155,8 +167,8 @@ class PairwiseModel(LoadedModel):
 
 @dataclass
 class ModelSet:
-    image_models: tuple[ImageModel, ...]
-    pairwise: PairwiseModel | None
+    image_models: tuple[ImageModel, ...]  # a frame_score burst ranker is one of them
+    pairwise: PairwiseModel | None  # a two-input burst ranker
     #: The FaceAnalyzer shared by the decoding threads; None without face models.
     face_factory: Callable[[], FaceAnalyzer] | None
     face_models: tuple[InstalledModel, ...]
@@ -199,6 +211,11 @@ class ModelSet:
     def sort_model(self) -> ImageModel | None:
         return next((m for m in self.image_models if m.task == self.sort_task), None)
 
+    @property
+    def frame_ranker(self) -> InstalledModel | None:
+        """The frame_score burst ranker run per photo, whose stored scores grouping compares."""
+        return next((m.installed for m in self.image_models if m.task == "pairwise"), None)
+
 
 def load_model_set(registry: ModelRegistry, settings: RuntimeSettings, batch_size: int | None = None) -> ModelSet:
     """Open and probe the models serving each analysis task; never raises for a bad model."""
@@ -214,6 +231,9 @@ def load_model_set(registry: ModelRegistry, settings: RuntimeSettings, batch_siz
     pairwise = load_pairwise(registry, settings, refused, opened)
     if pairwise is not None:
         sessions.append(pairwise.session)
+        if isinstance(pairwise, ImageModel):
+            image_models.append(pairwise)
+            pairwise = None
     face_factory, face_models = _face_factory(registry, settings, refused)
     provider, note = _provider(sessions, settings)
     sort_task, sort_message = _sort_rule(registry, image_models)
@@ -226,10 +246,29 @@ def load_model_set(registry: ModelRegistry, settings: RuntimeSettings, batch_siz
 
 
 def load_pairwise(registry: ModelRegistry, settings: RuntimeSettings, refused: list[str],
-                  opened: dict[str, ModelSession] | None = None) -> PairwiseModel | None:
-    """The burst ranker alone (re-grouping needs nothing else); failures are appended to ``refused``."""
+                  opened: dict[str, ModelSession] | None = None) -> PairwiseModel | ImageModel | None:
+    """The burst ranker, opened and probed: a per-photo :class:`ImageModel` for kind ``frame_score``,
+    else a two-input :class:`PairwiseModel`. Failures are appended to ``refused``."""
     found = _first_working(registry.candidates("pairwise"), settings, _probe_pairwise, refused, opened)
-    return PairwiseModel(*found) if found else None
+    if found is None:
+        return None
+    return ImageModel(*found) if is_frame_score(found[0]) else PairwiseModel(*found)
+
+
+def ranker_for_regrouping(registry: ModelRegistry, settings: RuntimeSettings) -> PairwiseModel | InstalledModel | None:
+    """The burst ranker re-grouping uses, opening as little as possible.
+
+    In the registry's order: a ``frame_score`` model is returned unopened (its scores are
+    in the catalog, stored by the per-photo pass); a two-input model is opened and probed
+    (it compares pairs the cache lacks), and skipped if that fails.
+    """
+    for installed in registry.candidates("pairwise"):
+        if is_frame_score(installed):
+            return installed
+        found = _first_working([installed], settings, _probe_pairwise, [])
+        if found is not None:
+            return PairwiseModel(*found)
+    return None
 
 
 def _open_checked(installed: InstalledModel, settings: RuntimeSettings, probe, refused: list[str],
@@ -258,6 +297,9 @@ def _probe_image_model(installed: InstalledModel, session: ModelSession) -> None
 
 
 def _probe_pairwise(installed: InstalledModel, session: ModelSession) -> None:
+    if is_frame_score(installed):
+        _probe_image_model(installed, session)
+        return
     inputs = session.session.get_inputs()
     if len(inputs) != 2 or any(len(i.shape) != 4 for i in inputs):
         raise ContractError("only pairwise models over two images are supported (two N,C,H,W inputs)")

@@ -5,8 +5,9 @@
 the grid thumbnail is rebuilt on the way if the cache lost it), then derives from
 that one image: faces and eyes, quality cues (sharpness measured on the eyes or
 faces when there are any), the perceptual hash, the fallback look descriptor and
-one input tensor per distinct model input spec (models sharing a spec share it), and the
-burst ranker's resized input image for grouping. The batched model runs happen later, on the
+one input tensor per distinct model input spec (models sharing a spec share it; a
+``frame_score`` burst ranker is one of those models), and, only for a two-input burst
+ranker, its resized input image for grouping. The batched model runs happen later, on the
 pipeline's inference thread; the decoded image is dropped here.
 """
 
@@ -25,7 +26,7 @@ from engine.descriptor import describe
 from engine.faces import FaceReport
 from engine.phash import phash
 from engine.preprocess import InputSpec, resize_for_model, to_array
-from engine.thumbnails import ThumbnailCache, ingest
+from engine.thumbnails import ThumbnailCache, analysis_image
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,9 @@ class PreparedPhoto:
     job: PhotoJob
     image_size: tuple[int, int] = (0, 0)  # of the analysis image: face boxes are fractions of it
     inputs: dict[InputSpec, np.ndarray] = field(default_factory=dict)  # one tensor per distinct model input
-    #: The burst ranker's input image, resized but not normalised (uint8, a quarter of the tensor's
-    #: size): the pipeline keeps it for grouping so burst members need not be decoded again.
+    #: A two-input burst ranker's input image, resized but not normalised (uint8, a quarter of the
+    #: tensor's size): the pipeline keeps it for grouping so burst members need not be decoded again.
+    #: None with a frame_score ranker (scored in the batch like any image model) or no ranker.
     ranker_image: Image.Image | None = None
     cues: CueReport | None = None
     faces: FaceReport | None = None
@@ -63,8 +65,7 @@ def prepare_photo(job: PhotoJob, models: ModelSet, cache: ThumbnailCache) -> Pre
     """Decode once and measure everything pixel-based; a bad file becomes an error, never an exception."""
     prepared = PreparedPhoto(job)
     try:
-        image = ingest(job.abspath, cache, keep_analysis_image=True).analysis_image
-        assert image is not None  # asked for with keep_analysis_image
+        image = analysis_image(job.abspath, cache)
         _measure(prepared, image, models)
     except DecodeError as exc:
         prepared.error_reason, prepared.error_message = exc.reason, exc.message

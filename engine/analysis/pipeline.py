@@ -41,7 +41,7 @@ from engine.analysis.control import AnalysisControl
 from engine.analysis.events import (AnalysisFinished, AnalysisReport, AnalysisStarted, EventCallback, GroupingStarted,
                                     PhotoAnalyzed)
 from engine.analysis.grouping import GroupingSummary, KeptImages, look_space, regroup
-from engine.analysis.modelset import ModelSet, load_model_set, load_pairwise
+from engine.analysis.modelset import ModelSet, PairwiseModel, load_model_set, ranker_for_regrouping
 from engine.analysis.photo import PhotoJob, PreparedPhoto, prepare_photo
 from engine.analysis.storage import pending_jobs, register_model_set
 from engine.analysis.writer import ResultWriter
@@ -106,14 +106,16 @@ def regroup_library(
 ) -> GroupingSummary | None:
     """Group an analysed library again, e.g. at another sensitivity (the GUI's slider).
 
-    Only the burst ranker is loaded, and pairs it already compared come from the
-    cache, so this takes a fraction of a second per thousand photos. None when cancelled.
+    The shipped (frame_score) burst ranker's scores are in the catalog, so no model is
+    loaded; a two-input ranker is loaded, and pairs it already compared come from the
+    cache. Either way this takes a fraction of a second per thousand photos. None when cancelled.
     """
     registry = registry or model_registry.discover()
-    pairwise = load_pairwise(registry, settings or RuntimeSettings(threads=DEFAULT_ORT_THREADS), [])
+    ranker = ranker_for_regrouping(registry, settings or RuntimeSettings(threads=DEFAULT_ORT_THREADS))
+    pairwise, frame_ranker = (ranker, None) if isinstance(ranker, PairwiseModel) else (None, ranker)
     with Catalog.open(root, create=False) as catalog:
         return regroup(catalog, sensitivity=sensitivity, looks=look_space(registry.for_task("embedding")),
-                       pairwise=pairwise, control=control)
+                       pairwise=pairwise, frame_ranker=frame_ranker, control=control)
 
 
 def _analyse_photos(root: Path, jobs: list[PhotoJob], models: ModelSet, control: AnalysisControl,
@@ -205,7 +207,7 @@ def _group(catalog: Catalog, models: ModelSet, sensitivity: float, control: Anal
     emit(GroupingStarted(analysed))
     embedding = next((m.installed for m in models.image_models if m.task == "embedding"), None)
     summary = regroup(catalog, sensitivity=sensitivity, looks=look_space(embedding), pairwise=models.pairwise,
-                      control=control, kept=kept)
+                      frame_ranker=models.frame_ranker, control=control, kept=kept)
     if summary is None:
         report.cancelled = True
         return

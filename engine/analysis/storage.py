@@ -11,7 +11,8 @@ Tables (created by ``engine.catalog`` migration 2; every row goes when its photo
   ``phash`` (signed 64-bit), ``ev`` (brightness in stops, for brackets), face count,
   photo-level ``eyes_closed`` flag and its confidence, and the provider that ran it.
 * ``photo_scores(photo_id, task, model, model_sha256, score, raw)``: one per scoring
-  model; ``raw`` is the output row as JSON.
+  model, and one (task ``pairwise``) for a ``frame_score`` burst ranker, whose ``score`` is
+  the frame score s that grouping compares (not on 1..10); ``raw`` is the output row as JSON.
 * ``photo_embeddings(photo_id, model, model_sha256, dim, vector)``: float32 little-endian
   blobs; ``model`` is the embedding model's name or ``descriptor`` (engine.descriptor).
 * ``photo_cues(photo_id, cues, blurry, blur_reason, sharpness_region, subject_sharpness)``:
@@ -22,7 +23,7 @@ Tables (created by ``engine.catalog`` migration 2; every row goes when its photo
 * ``bursts(photo_id, group_id, kind, size, rank, is_best, score, reasons)``: every analysed
   photo; ``group_id`` is the smallest photo id of the group, ``kind`` single | burst |
   bracket, ``reasons`` a JSON list of short sentences.
-* ``pair_scores(model_sha256, first_id, second_id, probability)``: the burst ranker's
+* ``pair_scores(model_sha256, first_id, second_id, probability)``: a two-input burst ranker's
   P(first better) for ``first_id < second_id``, cached so re-grouping at another
   sensitivity reruns nothing already compared; cleared for a photo when it is re-analysed.
 """
