@@ -27,7 +27,7 @@ from pathlib import Path
 from PIL import Image
 
 from engine import paths
-from engine.decode import open_image, open_source, shrink
+from engine.decode import ANALYSIS_RESAMPLE, open_image, open_source, shrink
 from engine.metadata import PhotoMetadata, metadata_of
 
 GRID_SIZE = 256
@@ -102,21 +102,34 @@ class ThumbnailCache:
 class ScannedImage:
     metadata: PhotoMetadata
     grid_thumbnail: Path
-    analysis_image: Image.Image | None  # RGB, long side <= ANALYSIS_SIZE, when asked for
 
 
-def ingest(path: Path, cache: ThumbnailCache, *, keep_analysis_image: bool = False) -> ScannedImage:
-    """Open ``path`` once: metadata, one reduced decode, grid thumbnail. Raises ``DecodeError``.
+def ingest(path: Path, cache: ThumbnailCache) -> ScannedImage:
+    """The scan's one open of ``path``: metadata, and the grid thumbnail from one reduced decode.
 
-    Pixels are not decoded at all when the grid thumbnail is cached and no analysis
-    image is wanted: a rescan of an unchanged library reads headers only.
+    Pixels are not decoded at all when the grid thumbnail is cached: a rescan of an
+    unchanged library reads headers only. Raises ``DecodeError``.
     """
     with open_source(path) as source:
         ident = FileIdentity.of(path, source.stat)
         metadata = metadata_of(source)
         cached = cache.get(ident, GRID_SIZE)
-        if cached is not None and not keep_analysis_image:
-            return ScannedImage(metadata, cached, None)
-        image = source.decode(ANALYSIS_SIZE if keep_analysis_image else GRID_SIZE)
-    grid = cached or cache.put(ident, GRID_SIZE, image)
-    return ScannedImage(metadata, grid, image if keep_analysis_image else None)
+        if cached is not None:
+            return ScannedImage(metadata, cached)
+        image = source.decode(GRID_SIZE)
+    return ScannedImage(metadata, cache.put(ident, GRID_SIZE, image))
+
+
+def analysis_image(path: Path, cache: ThumbnailCache) -> Image.Image:
+    """The analysis's one decode of ``path``: RGB, long side <= ``ANALYSIS_SIZE``. Raises ``DecodeError``.
+
+    Shrunk with the analysis filter (:data:`engine.decode.ANALYSIS_RESAMPLE`). Metadata is
+    not read (the scan stored it); the grid thumbnail is rebuilt from this image on the way
+    when the cache lost it, so the grid never waits for a second decode.
+    """
+    with open_source(path) as source:
+        ident = FileIdentity.of(path, source.stat)
+        image = source.decode(ANALYSIS_SIZE, resample=ANALYSIS_RESAMPLE)
+    if cache.get(ident, GRID_SIZE) is None:
+        cache.put(ident, GRID_SIZE, image)
+    return image

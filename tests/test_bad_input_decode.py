@@ -12,7 +12,7 @@ import engine.decode
 from corpus import build_bad_input_corpus, corpus_names
 from engine.decode import REASONS, DecodeError, open_image
 from engine.metadata import read_metadata
-from engine.thumbnails import ThumbnailCache, ingest
+from engine.thumbnails import ThumbnailCache, analysis_image, ingest
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +85,7 @@ def test_originals_are_byte_identical_after_decode_metadata_and_ingest(corpus, t
     before = {path: (hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns) for path in readable}
     cache = ThumbnailCache(tmp_path / "cache")
     for path in corpus.all_paths():
-        for action in (lambda: open_image(path, max_side=64), lambda: read_metadata(path), lambda: ingest(path, cache, keep_analysis_image=True)):
+        for action in (lambda: open_image(path, max_side=64), lambda: read_metadata(path), lambda: ingest(path, cache), lambda: analysis_image(path, cache)):
             try:
                 action()
             except DecodeError:

@@ -13,7 +13,8 @@ import engine.decode
 import engine.thumbnails
 from corpus import build_bad_input_corpus, corpus_names, sample_photos
 from engine import paths
-from engine.thumbnails import ANALYSIS_SIZE, GRID_SIZE, PREVIEW_SIZE, FileIdentity, ThumbnailCache, ingest
+from engine.decode import open_image
+from engine.thumbnails import ANALYSIS_SIZE, GRID_SIZE, PREVIEW_SIZE, FileIdentity, ThumbnailCache, analysis_image, ingest
 
 
 @pytest.fixture(scope="module")
@@ -81,14 +82,15 @@ def test_ensure_builds_preview_on_demand_once(tmp_path, monkeypatch):
 @pytest.mark.parametrize("name", corpus_names("good"))
 def test_ingest_every_good_file(corpus, name, tmp_path):
     entry = corpus.good[name]
-    scanned = ingest(entry.path, ThumbnailCache(tmp_path), keep_analysis_image=True)
+    cache = ThumbnailCache(tmp_path)
+    scanned = ingest(entry.path, cache)
     assert (scanned.metadata.width, scanned.metadata.height) != (0, 0)
     with Image.open(scanned.grid_thumbnail) as thumb:
         assert thumb.format == "JPEG" and thumb.mode == "RGB"
         assert max(thumb.size) <= GRID_SIZE
         assert thumb.size == entry.size  # corpus files are small: never upscaled
-    analysis = scanned.analysis_image
-    assert analysis is not None and analysis.mode == "RGB" and analysis.size == entry.size
+    analysis = analysis_image(entry.path, cache)
+    assert analysis.mode == "RGB" and analysis.size == entry.size
 
 
 @pytest.mark.parametrize("name", ["orientation_6", "orientation_7", "heic", "cmyk_jpeg", "png_palette_transparency"])
@@ -102,10 +104,9 @@ def test_grid_thumbnail_pixels_are_upright(corpus, name, tmp_path):
 
 def test_ingest_large_photo_sizes(tmp_path):
     photo = big_jpeg(tmp_path / "big.jpg", (3000, 2000))
-    scanned = ingest(photo, ThumbnailCache(tmp_path / "cache"), keep_analysis_image=True)
-    assert scanned.analysis_image.size == (ANALYSIS_SIZE, 341)
+    scanned = ingest(photo, ThumbnailCache(tmp_path / "cache"))
     assert Image.open(scanned.grid_thumbnail).size == (GRID_SIZE, 171)
-    assert ingest(photo, ThumbnailCache(tmp_path / "cache2")).analysis_image is None
+    assert analysis_image(photo, ThumbnailCache(tmp_path / "cache2")).size == (ANALYSIS_SIZE, 341)
 
 
 def test_ingest_skips_pixels_when_grid_thumbnail_cached_and_rebuilds_after_change(tmp_path, monkeypatch):
@@ -125,11 +126,27 @@ def test_ingest_skips_pixels_when_grid_thumbnail_cached_and_rebuilds_after_chang
     assert cache.get(FileIdentity.of(photo), GRID_SIZE) == changed.grid_thumbnail
 
 
-def test_ingest_with_analysis_image_reuses_cached_thumbnail(tmp_path):
-    photo = sample_photos(tmp_path / "photos", 1)[0]
+def test_analysis_image_reuses_cached_thumbnail_and_rebuilds_a_lost_one(tmp_path, monkeypatch):
+    photo = big_jpeg(tmp_path / "big.jpg", (3000, 2000))
     cache = ThumbnailCache(tmp_path / "cache")
     thumb = ingest(photo, cache).grid_thumbnail
     before = thumb.stat().st_mtime_ns
-    scanned = ingest(photo, cache, keep_analysis_image=True)
-    assert scanned.grid_thumbnail == thumb and thumb.stat().st_mtime_ns == before
-    assert max(scanned.analysis_image.size) == ANALYSIS_SIZE
+    monkeypatch.setattr(engine.thumbnails, "metadata_of", lambda *a: pytest.fail("metadata read again"))
+    assert max(analysis_image(photo, cache).size) == ANALYSIS_SIZE
+    assert thumb.stat().st_mtime_ns == before
+    thumb.unlink()  # the cache was cleared: the analysis decode makes it again, no second decode
+    analysis_image(photo, cache)
+    with Image.open(thumb) as rebuilt:
+        assert rebuilt.size == (GRID_SIZE, 171)
+
+
+def test_analysis_image_is_shrunk_with_the_analysis_filter(tmp_path):
+    """Same decode as the display path, only the shrinking filter differs (Hamming, cheaper)."""
+    photo = big_jpeg(tmp_path / "big.jpg", (3000, 2000))
+    with Image.open(photo) as image:
+        image.draft("RGB", (512, 341))
+        expected = image.convert("RGB").resize((512, 341), Image.Resampling.HAMMING, reducing_gap=1.0)
+    actual = analysis_image(photo, ThumbnailCache(tmp_path / "cache"))
+    assert np.array_equal(np.asarray(actual), np.asarray(expected))
+    display = open_image(photo, max_side=ANALYSIS_SIZE)
+    assert not np.array_equal(np.asarray(display), np.asarray(actual))
