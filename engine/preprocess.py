@@ -12,6 +12,8 @@ Resize uses Pillow's bilinear filter, which low-pass filters when shrinking
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -64,12 +66,25 @@ def resize_for_model(image: Image.Image, spec: InputSpec) -> Image.Image:
 
 
 def to_array(image: Image.Image, spec: InputSpec) -> np.ndarray:
-    """Normalise a model-sized RGB image to float32 in the model's layout (no batch axis)."""
-    pixels = np.asarray(image, dtype=np.float32) / np.float32(spec.scale)
-    pixels = (pixels - np.asarray(spec.mean, np.float32)) / np.asarray(spec.std, np.float32)
-    if spec.layout == "NCHW":
-        pixels = pixels.transpose(2, 0, 1)
-    return np.ascontiguousarray(pixels, dtype=np.float32)
+    """Normalise a model-sized RGB image to float32 in the model's layout (no batch axis).
+
+    ``(value / scale - mean) / std`` per channel, read from a 256-entry table per channel
+    (:func:`_normalised_levels`): the same float32 operations in the same order as computing
+    it pixel by pixel, so bit for bit the same, at about a third of the cost.
+    """
+    pixels = np.asarray(image.convert("RGB") if image.mode != "RGB" else image)
+    levels = _normalised_levels(spec.scale, tuple(spec.mean), tuple(spec.std))
+    channels = [levels[c][pixels[..., c]] for c in range(3)]
+    return np.stack(channels, axis=0 if spec.layout == "NCHW" else 2)
+
+
+@functools.lru_cache(maxsize=16)
+def _normalised_levels(scale: float, mean: tuple[float, ...], std: tuple[float, ...]) -> np.ndarray:
+    """(3, 256) float32: the model input value of each 8-bit level, per channel."""
+    levels = np.arange(256, dtype=np.float32) / np.float32(scale)
+    table = (levels[None, :] - np.asarray(mean, np.float32)[:, None]) / np.asarray(std, np.float32)[:, None]
+    table.flags.writeable = False  # shared between threads and calls
+    return table
 
 
 def preprocess(image: Image.Image, spec: InputSpec) -> np.ndarray:
