@@ -19,7 +19,7 @@ from engine.model_contract import (
     sha256_of,
     write_manifest,
 )
-from engine.preprocess import InputSpec, preprocess, preprocess_batch
+from engine.preprocess import InputSpec, preprocess, preprocess_batch, to_array
 
 
 def _manifest(tmp_path, **changes) -> ModelManifest:
@@ -103,6 +103,17 @@ def test_preprocess_squash_and_normalise():
     assert array.shape == (3, 224, 224) and array.dtype == np.float32
     expected = (np.array([1.0, 0.0, 128 / 255]) - np.array(spec.mean)) / np.array(spec.std)
     np.testing.assert_allclose(array[:, 100, 100], expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize("layout", ["NCHW", "NHWC"])
+def test_to_array_is_exactly_the_per_pixel_formula(layout):
+    """The level tables must give the very floats (x / scale - mean) / std gives: training shares this code."""
+    pixels = np.random.default_rng(3).integers(0, 256, (40, 56, 3), dtype=np.uint8)
+    spec = InputSpec(40, 56, scale=127.5, mean=(0.3, 1.0, 0.7), std=(0.2, 1.0, 0.5), layout=layout)
+    expected = (pixels.astype(np.float32) / np.float32(127.5) - np.float32([0.3, 1.0, 0.7])) / np.float32([0.2, 1.0, 0.5])
+    actual = to_array(Image.fromarray(pixels), spec)
+    assert actual.dtype == np.float32 and actual.flags.c_contiguous
+    assert np.array_equal(actual, expected.transpose(2, 0, 1) if layout == "NCHW" else expected)
 
 
 def test_preprocess_policies_keep_geometry():
