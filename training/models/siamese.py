@@ -5,6 +5,8 @@ exported graph) and the output is the logit ``s(first) − s(second)``. That mak
 the model exactly antisymmetric — P(a, b) = 1 − P(b, a), and P(a, a) = ½ — so an
 app never gets a contradictory answer when it swaps the order, and it can be
 fine-tuned later from a user's burst decisions with a plain pairwise logistic loss.
+Because the logit is a difference of per-image scores, the scorer alone can also be
+exported and run once per photo (the shipped burst ranker, output kind ``frame_score``).
 """
 
 from __future__ import annotations
