@@ -26,7 +26,9 @@ eyes when eye boxes are given, else faces, else the *salient subject*: the image
 tiles, each tile's detail (mean absolute gradient) is weighted by a centre prior, and the top
 :data:`SUBJECT_FRACTION` of tiles form the subject; the rest are background. A photo is
 ``blurry`` only when its subject is soft; a soft background next to a sharp subject is bokeh,
-not a fault. With faces, a face clearly softer than the sharpest background means focus missed.
+not a fault. With faces, a soft face next to a sharp background means focus missed; with eyes
+measured (engine.analysis.photo leaves out eyes too small to measure), eyes clearly softer than
+the sharpest background region do too, even when they are not soft in absolute terms.
 
 Cost (about 4 ms for a 512-px analysis image): every formula above is computed exactly, but
 arranged for numpy. The mean linear luminance comes from 256-bin channel histograms (the mean
@@ -51,7 +53,7 @@ HIGHLIGHT_LEVEL = 250
 SHADOW_LEVEL = 5
 #: Subject sharpness below this is soft (calibrated on skimage photos: Gaussian blur sigma >~ 1.5 px).
 SHARP_ENOUGH = 0.45
-#: A face this much softer than the sharpest background region means the focus missed it.
+#: Eyes this much softer than the sharpest background region mean the focus missed them.
 MISSED_FOCUS_MARGIN = 0.2
 SUBJECT_FRACTION = 0.15
 _TILES_ACROSS = 12
@@ -184,7 +186,9 @@ def judge_blur(sharp: Sharpness) -> tuple[bool, str]:
         if sharp.background < SHARP_ENOUGH:
             return True, "whole frame soft: camera shake, motion blur or missed focus"
         return True, f"{what} soft"
-    if sharp.region != "salient tiles" and sharp.sharpest_elsewhere - sharp.subject >= MISSED_FOCUS_MARGIN:
+    # The relative test needs eyes: lashes and iris edges are the detail focus is judged on. A whole
+    # face box is mostly smooth skin, which reads softer than a crisp background in perfect focus.
+    if sharp.region == "eyes" and sharp.sharpest_elsewhere - sharp.subject >= MISSED_FOCUS_MARGIN:
         return True, f"{what} clearly softer than the background: focus missed"
     if sharp.background < SHARP_ENOUGH:
         return False, f"{what} sharp, background soft (shallow depth of field)"

@@ -10,7 +10,9 @@ from PIL import Image, ImageDraw, ImageFilter
 from skimage import data
 from skimage.measure import blur_effect
 
-from engine.cues import colourfulness, measure_cues, noise_sigma, sharpness
+from engine.analysis.photo import MIN_EYE_WIDTH, sharpness_regions
+from engine.cues import Sharpness, colourfulness, judge_blur, measure_cues, noise_sigma, sharpness
+from engine.faces import Eye, Face, FaceReport
 
 FACE = (170, 60, 260, 170)  # the astronaut's face, in pixels of skimage.data.astronaut()
 EYES = (185, 90, 250, 115)
@@ -141,3 +143,27 @@ def test_report_is_a_flat_dict_for_the_catalog():
     flat = measure_cues(_photo("coffee")).as_dict()
     assert {"blurry", "blur_reason", "noise_sigma", "colourfulness", "subject_sharpness"} <= set(flat)
     assert all(isinstance(v, float) for k, v in flat.items() if k not in ("blurry", "blur_reason", "sharpness_region"))
+
+
+def test_missed_focus_against_the_background_is_judged_on_eyes_not_on_a_whole_face():
+    """Skin is smooth: a face box in focus can read well below a crisp background; eyes cannot."""
+    in_focus_face = Sharpness(subject=0.64, background=0.78, sharpest_elsewhere=0.88, region="faces")
+    assert judge_blur(in_focus_face) == (False, "face sharp")
+    soft_eyes = Sharpness(subject=0.64, background=0.78, sharpest_elsewhere=0.88, region="eyes")
+    assert judge_blur(soft_eyes) == (True, "eyes clearly softer than the background: focus missed")
+    soft_face = Sharpness(subject=0.30, background=0.78, sharpest_elsewhere=0.88, region="faces")
+    assert judge_blur(soft_face) == (True, "face soft while the background is sharp: focus missed")
+
+
+def test_eyes_too_narrow_to_measure_leave_the_face_to_judge():
+    def eye(x0: float, width: float) -> Eye:
+        contour = np.array([[x0, 100.0], [x0 + width / 2, 97.0], [x0 + width, 100.0], [x0 + width / 2, 103.0]])
+        return Eye(side="right", openness=0.3, closed_probability=0.1, contour=contour)
+
+    def report(*eyes: Eye) -> FaceReport:
+        face = Face(box=(80.0, 60.0, 200.0, 180.0), score=0.9, keypoints=np.zeros((6, 2)), eyes=eyes)
+        return FaceReport(faces=(face,), prominent=(0,), eyes_closed=False, confidence=0.9)
+
+    faces, eyes = sharpness_regions(report(eye(100, 20), eye(150, MIN_EYE_WIDTH - 1)))
+    assert faces == [(80.0, 60.0, 200.0, 180.0)] and len(eyes) == 1 and eyes[0][0] == 100
+    assert sharpness_regions(report(eye(100, 5), eye(150, 4)))[1] == []
