@@ -205,7 +205,10 @@ def stage_breakdown(files: list[Path], models) -> dict[str, float]:
         faces = clock("faces", lambda: models.face_factory().analyze(image)) if models.face_factory else None
         boxes, eyes = sharpness_regions(faces)
         clock("cues", lambda: measure_cues(image, faces=boxes, eyes=eyes))
-        clock("phash+descriptor", lambda: (phash(image), describe(image)))
+        if models.looks.model == "descriptor":  # as the pipeline: the fallback look only when grouping needs it
+            clock("phash + descriptor", lambda: (phash(image), describe(image)))
+        else:
+            clock("phash", lambda: phash(image))
         for run in models.runs:  # as the pipeline does: one preprocess per input spec, one run per file
             label = " + ".join(f"{m.task} {m.name}" for m in run.models)
             tensor = clock(f"preprocess {run.spec.height}x{run.spec.width} {run.spec.resize}",

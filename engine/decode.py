@@ -105,10 +105,10 @@ class DecodeError(Exception):
         return f"DecodeError({self.reason!r}, {self.message!r})"
 
 
-def open_image(path: Path, *, max_side: int | None = None) -> Image.Image:
+def open_image(path: Path, *, max_side: int | None = None, resample: Image.Resampling = DISPLAY_RESAMPLE) -> Image.Image:
     """8-bit RGB, upright, sRGB, long side <= ``max_side`` when given; raises ``DecodeError``."""
     with open_source(path) as source:
-        return source.decode(max_side)
+        return source.decode(max_side, resample=resample)
 
 
 @dataclass

@@ -111,7 +111,9 @@ def test_analysis_groups_bursts_with_the_shipped_embedding(library: Path, monkey
     assert [looks.scale for looks in used] == [MOBILENETV2_SCALE] and (report.groups, report.grouped_photos) == (1, 3)
     with Catalog.open(library) as catalog:
         bursts = {read_analyses(catalog)[i].burst.group_id for i in frames(catalog)}
+        looks = {row[0] for row in catalog.conn.execute("SELECT DISTINCT model FROM photo_embeddings")}
     assert len(bursts) == 1
+    assert looks == {"embedding_mobilenetv2"}, "with a calibrated embedding the fallback descriptor is not computed"
 
 
 def test_grouping_after_the_pass_reuses_its_ranker_inputs_and_gets_what_a_fresh_decode_gets(library: Path, monkeypatch):

@@ -11,7 +11,8 @@ Look vectors: the installed embedding model's when its thresholds are calibrated
 its manifest carries a similarity scale (``provenance["similarity_scale"]`` with
 ``strict_cosine`` and ``loose_cosine``, measured with ``bench/grouping.py --model --calibrate``),
 or :data:`engine.bursts.CALIBRATED_SCALES` knows the model by name (the shipped embedding).
-Otherwise :mod:`engine.descriptor`'s, which is always stored and calibrated.
+Otherwise :mod:`engine.descriptor`'s, calibrated, which the per-photo pass stores exactly then
+(:attr:`engine.analysis.modelset.ModelSet.looks`).
 
 Burst ranker, shipped form (output kind ``frame_score``): the per-photo pass stored a
 score s for every photo (``photo_scores``, task ``pairwise``), and P(a better than b) =
@@ -41,13 +42,13 @@ import numpy as np
 from PIL import Image
 
 from engine.analysis.control import AnalysisControl
-from engine.analysis.modelset import PairwiseModel
-from engine.analysis.storage import DESCRIPTOR_MODEL, from_signed64, read_vectors
+from engine.analysis.modelset import DESCRIPTOR_LOOKS, LookSpace, PairwiseModel, look_space  # noqa: F401 (re-exported)
+from engine.analysis.storage import from_signed64, read_vectors
 from engine.best_shot import RankedShot, ShotEvidence, rank_group
-from engine.bursts import (CALIBRATED_SCALES, DESCRIPTOR_SCALE, BurstGroup, GroupingSettings, PhotoRecord, SimilarityScale,
+from engine.bursts import (BurstGroup, GroupingSettings, PhotoRecord, SimilarityScale,
                            capture_seconds, group_bursts)
 from engine.catalog import Catalog
-from engine.decode import DecodeError, open_image
+from engine.decode import ANALYSIS_RESAMPLE, DecodeError, open_image
 from engine.models import InstalledModel
 from engine.preprocess import to_array
 from engine.thumbnails import ANALYSIS_SIZE
@@ -57,36 +58,6 @@ PAIR_NEIGHBOURS = 8
 KEPT_IMAGES_BUDGET = 256 * 2**20
 SENSITIVITY_KEY = "analysis.burst_sensitivity"
 _PAIR_BATCH = 8
-
-
-@dataclass(frozen=True)
-class LookSpace:
-    """Which stored vectors grouping compares, and the thresholds calibrated for them."""
-
-    model: str
-    scale: SimilarityScale
-
-
-DESCRIPTOR_LOOKS = LookSpace(DESCRIPTOR_MODEL, DESCRIPTOR_SCALE)
-
-
-def look_space(embedding: InstalledModel | None) -> LookSpace:
-    """The embedding model's space when calibrated for grouping (manifest first, then by name), else the descriptor's."""
-    if embedding is None:
-        return DESCRIPTOR_LOOKS
-    scale = _manifest_scale(embedding) or CALIBRATED_SCALES.get(embedding.name)
-    return LookSpace(embedding.name, scale) if scale else DESCRIPTOR_LOOKS
-
-
-def _manifest_scale(embedding: InstalledModel) -> SimilarityScale | None:
-    calibrated = embedding.manifest.provenance.get("similarity_scale")
-    if not isinstance(calibrated, dict):
-        return None
-    try:
-        return SimilarityScale(embedding.name, float(calibrated["strict_cosine"]), float(calibrated["loose_cosine"]),
-                               float(calibrated.get("rapid_bonus", DESCRIPTOR_SCALE.rapid_bonus)))
-    except (KeyError, TypeError, ValueError):
-        return None
 
 
 class KeptImages:
@@ -275,7 +246,8 @@ class PairCache:
                 tensors[photo_id] = to_array(kept, self.model.spec)
                 continue
             try:
-                image = open_image(self.catalog.abspath(photos[photo_id]["file_path"]), max_side=ANALYSIS_SIZE)
+                image = open_image(self.catalog.abspath(photos[photo_id]["file_path"]), max_side=ANALYSIS_SIZE,
+                                   resample=ANALYSIS_RESAMPLE)
             except DecodeError:
                 continue  # gone or damaged since its analysis: its pairs stay ties
             tensors[photo_id] = self.model.prepare(image)

@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from engine.bursts import CALIBRATED_SCALES, DESCRIPTOR_SCALE, SimilarityScale
 from engine.faces import DETECTOR_MODEL, IRIS_MODEL, LANDMARK_MODEL, FaceAnalyzer
 from engine.model_contract import ContractError, score_from_output
 from engine.models import InstalledModel, ModelRegistry, output_index
@@ -45,15 +46,20 @@ from engine.preprocess import InputSpec, preprocess
 from engine.runtime import ModelSession, RuntimeSettings, create_session
 
 #: Bump when the per-photo code (cues, faces use, hashes) changes what it stores:
-#: every photo is then analysed again.
-PIPELINE_VERSION = 1
+#: every photo is then analysed again. 2: analysis images shrunk with Hamming, eyes under
+#: 12 px judged by their face.
+PIPELINE_VERSION = 2
 
 SCORING_TASKS = ("aesthetic", "technical")
 PER_PHOTO_TASKS = (*SCORING_TASKS, "embedding")
 FACE_MODELS = {"face_detection": DETECTOR_MODEL, "face_landmarks": LANDMARK_MODEL, "iris_landmarks": IRIS_MODEL}
 
-#: Photos per ONNX run. CPU throughput flattens out around 8; a GPU wants more.
-CPU_BATCH = 8
+#: Photos per ONNX run. On the CPU, small batches are cheaper *inside the pipeline*: alone, the
+#: shared MobileNetV2 costs the same per photo at batch 1, 8 or 32, but next to two decoding
+#: threads its activations at batch 8 no longer stay in cache. bench measurement (16 photos,
+#: 2 cores, CPU ms per photo of the model runs): batch 1: 13.2, 2: 13.2, 4: 15.0, 8: 17.7,
+#: 16: 19.0; the per-photo pass took 0.78 s at batch 2 and 0.88 s at 8. A GPU wants more.
+CPU_BATCH = 2
 GPU_BATCH = 32
 
 
@@ -165,6 +171,40 @@ class PairwiseModel(LoadedModel):
         return 1.0 / (1.0 + np.exp(-values))  # pair_logit
 
 
+#: The name photo_embeddings rows of :mod:`engine.descriptor`'s look vectors carry.
+DESCRIPTOR_MODEL = "descriptor"
+
+
+@dataclass(frozen=True)
+class LookSpace:
+    """Which stored vectors grouping compares, and the thresholds calibrated for them."""
+
+    model: str
+    scale: SimilarityScale
+
+
+DESCRIPTOR_LOOKS = LookSpace(DESCRIPTOR_MODEL, DESCRIPTOR_SCALE)
+
+
+def look_space(embedding: InstalledModel | None) -> LookSpace:
+    """The embedding model's space when calibrated for grouping (manifest first, then by name), else the descriptor's."""
+    if embedding is None:
+        return DESCRIPTOR_LOOKS
+    scale = _manifest_scale(embedding) or CALIBRATED_SCALES.get(embedding.name)
+    return LookSpace(embedding.name, scale) if scale else DESCRIPTOR_LOOKS
+
+
+def _manifest_scale(embedding: InstalledModel) -> SimilarityScale | None:
+    calibrated = embedding.manifest.provenance.get("similarity_scale")
+    if not isinstance(calibrated, dict):
+        return None
+    try:
+        return SimilarityScale(embedding.name, float(calibrated["strict_cosine"]), float(calibrated["loose_cosine"]),
+                               float(calibrated.get("rapid_bonus", DESCRIPTOR_SCALE.rapid_bonus)))
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 @dataclass
 class ModelSet:
     image_models: tuple[ImageModel, ...]  # a frame_score burst ranker is one of them
@@ -188,6 +228,11 @@ class ModelSet:
     def input_specs(self) -> tuple[InputSpec, ...]:
         """Each distinct model input, so a photo is preprocessed once per spec, not once per model."""
         return tuple(dict.fromkeys(run.spec for run in self.runs))
+
+    @cached_property
+    def looks(self) -> LookSpace:
+        """The look vectors grouping will compare: the embedding's when calibrated, else the descriptor's."""
+        return look_space(next((m.installed for m in self.image_models if m.task == "embedding"), None))
 
     @property
     def signature(self) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from engine.analysis.modelset import ModelSet
+from engine.analysis.modelset import DESCRIPTOR_MODEL, ModelSet
 from engine.cues import Box, CueReport, measure_cues
 from engine.decode import DecodeError
 from engine.descriptor import describe
@@ -82,7 +82,8 @@ def _measure(prepared: PreparedPhoto, image: Image.Image, models: ModelSet) -> N
     face_boxes, eye_boxes = sharpness_regions(prepared.faces)
     prepared.cues = measure_cues(image, faces=face_boxes, eyes=eye_boxes)
     prepared.phash = phash(image)
-    prepared.descriptor = describe(image).astype(np.float32)
+    if models.looks.model == DESCRIPTOR_MODEL:  # only grouping reads it, and only without a calibrated embedding
+        prepared.descriptor = describe(image).astype(np.float32)
     ranker_spec = models.pairwise.spec if models.pairwise else None
     specs = dict.fromkeys([*models.input_specs, *([ranker_spec] if ranker_spec else [])])
     resized = {spec: resize_for_model(image, spec) for spec in specs}  # preprocess(), split in its two steps

@@ -40,8 +40,8 @@ from engine import models as model_registry
 from engine.analysis.control import AnalysisControl
 from engine.analysis.events import (AnalysisFinished, AnalysisReport, AnalysisStarted, EventCallback, GroupingStarted,
                                     PhotoAnalyzed)
-from engine.analysis.grouping import GroupingSummary, KeptImages, look_space, regroup
-from engine.analysis.modelset import ModelSet, PairwiseModel, load_model_set, ranker_for_regrouping
+from engine.analysis.grouping import GroupingSummary, KeptImages, regroup
+from engine.analysis.modelset import ModelSet, PairwiseModel, load_model_set, look_space, ranker_for_regrouping
 from engine.analysis.photo import PhotoJob, PreparedPhoto, prepare_photo
 from engine.analysis.storage import pending_jobs, register_model_set
 from engine.analysis.writer import ResultWriter
@@ -205,8 +205,7 @@ def _group(catalog: Catalog, models: ModelSet, sensitivity: float, control: Anal
            report: AnalysisReport, emit: EventCallback, kept: KeptImages) -> None:
     analysed = catalog.conn.execute("SELECT COUNT(*) FROM photo_analysis WHERE status = 'ok'").fetchone()[0]
     emit(GroupingStarted(analysed))
-    embedding = next((m.installed for m in models.image_models if m.task == "embedding"), None)
-    summary = regroup(catalog, sensitivity=sensitivity, looks=look_space(embedding), pairwise=models.pairwise,
+    summary = regroup(catalog, sensitivity=sensitivity, looks=models.looks, pairwise=models.pairwise,
                       frame_ranker=models.frame_ranker, control=control, kept=kept)
     if summary is None:
         report.cancelled = True

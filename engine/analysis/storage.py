@@ -38,11 +38,10 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from engine.analysis.modelset import ImageModel, ModelOutput, ModelSet
+from engine.analysis.modelset import DESCRIPTOR_MODEL, ImageModel, ModelOutput, ModelSet
 from engine.analysis.photo import PhotoJob, PreparedPhoto
 from engine.catalog import Catalog
 
-DESCRIPTOR_MODEL = "descriptor"
 _PHOTO_TABLES = ("photo_scores", "photo_embeddings", "photo_cues", "faces")
 
 
