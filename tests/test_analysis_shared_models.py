@@ -75,8 +75,8 @@ def test_analysis_runs_the_shared_file_once_per_batch_and_stores_both_tasks(tmp_
     report = analyze(root, batch_size=2)
     assert report.analysed == 5 and {"technical: shared_quality", "embedding: shared_embedding"} <= set(report.models)
     shared_runs = [n for names, n in runs if names == "quality,embedding"]
-    probes = 2  # each manifest's own test run at load, batch of two grey images
-    assert sorted(shared_runs[probes:]) == [1, 2, 2], "one run per batch of photos for both tasks"
+    assert shared_runs[0] == 2, "one test run at load (two grey images), read by both manifests"
+    assert sorted(shared_runs[1:]) == [1, 2, 2], "one run per batch of photos for both tasks"
     with Catalog.open(root) as catalog:
         scores = catalog.conn.execute("SELECT COUNT(*) FROM photo_scores WHERE model = 'shared_quality'").fetchone()[0]
         vectors = catalog.conn.execute(

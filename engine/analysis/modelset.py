@@ -268,12 +268,13 @@ def load_model_set(registry: ModelRegistry, settings: RuntimeSettings, batch_siz
     sessions: list[ModelSession] = []
     image_models: list[ImageModel] = []
     opened: dict[str, ModelSession] = {}  # one session per file content, shared by its manifests
+    probe = ProbeRuns()  # and one test run per file, read by each of its manifests
     for task in PER_PHOTO_TASKS:
-        found = _first_working(registry.candidates(task), settings, _probe_image_model, refused, opened)
+        found = _first_working(registry.candidates(task), settings, probe.image_model, refused, opened)
         if found is not None:
             image_models.append(ImageModel(*found))
             sessions.append(found[1])
-    pairwise = load_pairwise(registry, settings, refused, opened)
+    pairwise = load_pairwise(registry, settings, refused, opened, probe)
     if pairwise is not None:
         sessions.append(pairwise.session)
         if isinstance(pairwise, ImageModel):
@@ -291,10 +292,11 @@ def load_model_set(registry: ModelRegistry, settings: RuntimeSettings, batch_siz
 
 
 def load_pairwise(registry: ModelRegistry, settings: RuntimeSettings, refused: list[str],
-                  opened: dict[str, ModelSession] | None = None) -> PairwiseModel | ImageModel | None:
+                  opened: dict[str, ModelSession] | None = None,
+                  probe: ProbeRuns | None = None) -> PairwiseModel | ImageModel | None:
     """The burst ranker, opened and probed: a per-photo :class:`ImageModel` for kind ``frame_score``,
     else a two-input :class:`PairwiseModel`. Failures are appended to ``refused``."""
-    found = _first_working(registry.candidates("pairwise"), settings, _probe_pairwise, refused, opened)
+    found = _first_working(registry.candidates("pairwise"), settings, (probe or ProbeRuns()).pairwise, refused, opened)
     if found is None:
         return None
     return ImageModel(*found) if is_frame_score(found[0]) else PairwiseModel(*found)
@@ -310,7 +312,7 @@ def ranker_for_regrouping(registry: ModelRegistry, settings: RuntimeSettings) ->
     for installed in registry.candidates("pairwise"):
         if is_frame_score(installed):
             return installed
-        found = _first_working([installed], settings, _probe_pairwise, [])
+        found = _first_working([installed], settings, ProbeRuns().pairwise, [])
         if found is not None:
             return PairwiseModel(*found)
     return None
@@ -331,28 +333,40 @@ def _open_checked(installed: InstalledModel, settings: RuntimeSettings, probe, r
     return session
 
 
-def _probe_image_model(installed: InstalledModel, session: ModelSession) -> None:
-    model = ImageModel(installed, session)
-    grey = Image.new("RGB", (installed.manifest.input.width, installed.manifest.input.height), (128, 128, 128))
-    batch = np.stack([model.prepare(grey)] * 2)
-    outputs = model.run(batch)
-    values = [o.score for o in outputs] if model.task != "embedding" else [float(o.vector.sum()) for o in outputs]
-    if not all(np.isfinite(v) for v in values):
-        raise ContractError("output is not finite")
+class ProbeRuns:
+    """Test runs of freshly opened models: each must give finite outputs of the right shape on grey images.
 
+    A file shared by several manifests is run once per input size and each manifest reads its
+    own output of that run (the shipped MobileNetV2 file serves three tasks; three runs were a
+    third of the analysis's start-up time).
+    """
 
-def _probe_pairwise(installed: InstalledModel, session: ModelSession) -> None:
-    if is_frame_score(installed):
-        _probe_image_model(installed, session)
-        return
-    inputs = session.session.get_inputs()
-    if len(inputs) != 2 or any(len(i.shape) != 4 for i in inputs):
-        raise ContractError("only pairwise models over two images are supported (two N,C,H,W inputs)")
-    model = PairwiseModel(installed, session)
-    grey = model.prepare(Image.new("RGB", (installed.manifest.input.width, installed.manifest.input.height), (128,) * 3))
-    probabilities = model.probabilities(np.stack([grey] * 2), np.stack([grey] * 2))
-    if probabilities.shape != (2,) or not np.isfinite(probabilities).all():
-        raise ContractError(f"expected one probability per pair, got shape {probabilities.shape}")
+    def __init__(self) -> None:
+        self._outputs: dict[tuple[int, InputSpec], Sequence[np.ndarray]] = {}
+
+    def image_model(self, installed: InstalledModel, session: ModelSession) -> None:
+        model = ImageModel(installed, session)
+        key = (id(session), model.spec)
+        if key not in self._outputs:
+            grey = Image.new("RGB", (model.spec.width, model.spec.height), (128, 128, 128))
+            self._outputs[key] = session.run(np.stack([model.prepare(grey)] * 2))
+        outputs = model.read(self._outputs[key], 2)
+        values = [o.score for o in outputs] if model.task != "embedding" else [float(o.vector.sum()) for o in outputs]
+        if not all(np.isfinite(v) for v in values):
+            raise ContractError("output is not finite")
+
+    def pairwise(self, installed: InstalledModel, session: ModelSession) -> None:
+        if is_frame_score(installed):
+            self.image_model(installed, session)
+            return
+        inputs = session.session.get_inputs()
+        if len(inputs) != 2 or any(len(i.shape) != 4 for i in inputs):
+            raise ContractError("only pairwise models over two images are supported (two N,C,H,W inputs)")
+        model = PairwiseModel(installed, session)
+        grey = model.prepare(Image.new("RGB", (model.spec.width, model.spec.height), (128,) * 3))
+        probabilities = model.probabilities(np.stack([grey] * 2), np.stack([grey] * 2))
+        if probabilities.shape != (2,) or not np.isfinite(probabilities).all():
+            raise ContractError(f"expected one probability per pair, got shape {probabilities.shape}")
 
 
 def _first_working(candidates: list[InstalledModel], settings: RuntimeSettings, probe, refused: list[str],
