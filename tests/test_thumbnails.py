@@ -141,11 +141,11 @@ def test_analysis_image_reuses_cached_thumbnail_and_rebuilds_a_lost_one(tmp_path
 
 
 def test_analysis_image_is_shrunk_with_the_analysis_filter(tmp_path):
-    """Same decode as the display path, only the shrinking filter differs (Hamming, cheaper)."""
+    """Same decode as the display path, only the shrinking filter differs (box, cheaper)."""
     photo = big_jpeg(tmp_path / "big.jpg", (3000, 2000))
     with Image.open(photo) as image:
         image.draft("RGB", (512, 341))
-        expected = image.convert("RGB").resize((512, 341), Image.Resampling.HAMMING, reducing_gap=1.0)
+        expected = image.convert("RGB").resize((512, 341), Image.Resampling.BOX, reducing_gap=1.0)
     actual = analysis_image(photo, ThumbnailCache(tmp_path / "cache"))
     assert np.array_equal(np.asarray(actual), np.asarray(expected))
     display = open_image(photo, max_side=ANALYSIS_SIZE)

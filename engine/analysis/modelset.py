@@ -46,7 +46,7 @@ from engine.preprocess import InputSpec, preprocess
 from engine.runtime import ModelSession, RuntimeSettings, create_session
 
 #: Bump when the per-photo code (cues, faces use, hashes) changes what it stores:
-#: every photo is then analysed again. 2: analysis images shrunk with Hamming, eyes under
+#: every photo is then analysed again. 2: analysis images shrunk with a box filter, eyes under
 #: 12 px judged by their face.
 PIPELINE_VERSION = 2
 
