@@ -277,8 +277,16 @@ def _orphan_onnx_files(folder: Path, origin: Origin, claimed: set[str]) -> list[
 
 
 def _describe(model: InstalledModel) -> str:
+    """One line for the status bar: name, what it learned from (first clause only), origin."""
     m = model.manifest
-    return f"{m.name}, {m.architecture}, trained on {m.training_data}, {model.origin}"
+    return f"{m.name}, trained on {_first_clause(m.training_data)}, {model.origin}"
+
+
+def _first_clause(text: str, limit: int = 100) -> str:
+    """Up to the first colon or full stop (the manifest goes on with file lists and credits)."""
+    cut = min((i for i in (text.find(": "), text.find(". ")) if i >= 0), default=len(text))
+    clause = text[:cut].strip()
+    return clause if len(clause) <= limit else clause[: limit - 1].rstrip() + "…"
 
 
 def _name_or_none(model: InstalledModel | None) -> str:
