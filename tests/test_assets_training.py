@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import numpy as np
 import torch
 from skimage import data
 
+from training.assets import quality
 from training.assets.burst_ranker import burst_pair
 from training.assets.quality import (
     BOKEH_MARGIN,
+    CHECKPOINT,
     MARGIN,
     FrozenGroups,
     QualityTraining,
     bokeh_loss,
     cross_photo_loss,
+    defect_group,
+    model_kwargs,
     ranking_loss,
     train_ranker,
 )
+from training.assets.quality_embedding import _quality_ranker
 from training.assets.shipping import seed_everything
-from training.distortions import distort
+from training.checkpoints import save_checkpoint
+from training.distortions import LEVELS, distort
 from training.models.distortion_ranker import DistortionRanker, ToneStatistics
 
 
@@ -98,3 +106,26 @@ def test_exposure_pairs_are_a_clean_frame_against_a_mild_exposure_drift():
         assert sorted([level_a, level_b])[0] == 0 and 1 <= max(level_a, level_b) <= 3
         darker_or_brighter = abs(float(first.mean()) - float(second.mean()))
         assert darker_or_brighter > 5.0  # the drift shows in mean brightness, unlike a crop shift
+
+
+def test_a_smaller_input_size_shapes_the_training_groups():
+    spec = QualityTraining(input_size=224).input_spec
+    group = defect_group(data.chelsea(), "jpeg", np.random.default_rng(0), spec)
+    assert group.shape == (LEVELS + 1, 3, 224, 224)
+
+
+def _cached_checkpoint(work_dir, config: QualityTraining) -> None:
+    save_checkpoint(
+        work_dir / CHECKPOINT, DistortionRanker(**model_kwargs(config)), model_name="distortion_ranker",
+        model_kwargs=model_kwargs(config), provenance={"command": "earlier", "training": asdict(config)},
+    )
+
+
+def test_a_cached_checkpoint_is_reused_only_at_its_own_input_size(tmp_path, monkeypatch):
+    trained = []
+    monkeypatch.setattr(quality, "train_quality", lambda *args, config, **kwargs: trained.append(config) or "new")
+    _cached_checkpoint(tmp_path, QualityTraining())
+    reused, provenance = _quality_ranker(tmp_path, tmp_path, tmp_path, QualityTraining(), "now", True)
+    assert isinstance(reused, DistortionRanker) and provenance["command"] == "now" and not trained
+    smaller = QualityTraining(input_size=224)
+    assert _quality_ranker(tmp_path, tmp_path, tmp_path, smaller, "now", True) == "new" and trained == [smaller]

@@ -37,6 +37,7 @@ from torch.nn import functional as F
 from tqdm import tqdm
 
 from engine.model_contract import Metric, ModelManifest, OutputSpec, sha256_of, write_manifest
+from engine.preprocess import InputSpec
 from training.assets import imagenet_weights, quality
 from training.assets.photo_sets import HELDOUT_PHOTOS, TRAIN_PHOTOS, TRAINING_DATA, Photo, load_photos, photo_record
 from training.assets.quality_eval import OnnxModel, evaluate_burst
@@ -128,14 +129,17 @@ def build_burst_ranker(out_dir: Path, **options) -> list[Path]:
 
 def fine_tune_scorer(
     checkpoint_path: Path, photos: Path, config: BurstTraining = BurstTraining(),
-    command: str = "python -m training build-assets",
+    command: str = "python -m training build-assets", spec: InputSpec = quality.QUALITY_INPUT,
 ) -> tuple[DistortionRanker, dict]:
-    """The quality checkpoint's scorer fine-tuned as a Siamese pair on burst-like pairs; and its provenance."""
+    """The quality checkpoint's scorer fine-tuned as a Siamese pair on burst-like pairs; and its provenance.
+
+    ``spec`` is the input the checkpoint was trained at and the shared file is exported at.
+    """
     seed_everything(config.seed, config.threads)
     scorer = build_model(load_checkpoint(checkpoint_path))
     training_photos = load_photos(Path(photos), TRAIN_PHOTOS)
     started = time.perf_counter()
-    train_pairs(scorer, cache_pairs(scorer, training_photos, config), config)
+    train_pairs(scorer, cache_pairs(scorer, training_photos, config, spec), config)
     minutes = (time.perf_counter() - started) / 60.0
     provenance = build_provenance(
         command, config.seed, training=asdict(config), training_minutes=round(minutes, 2),
@@ -160,7 +164,9 @@ def heldout_metrics(manifest_path: Path, photos: Path) -> list[Metric]:
 
 
 @torch.no_grad()
-def cache_pairs(scorer: DistortionRanker, photos: Sequence[Photo], config: BurstTraining) -> FrozenPairs:
+def cache_pairs(
+    scorer: DistortionRanker, photos: Sequence[Photo], config: BurstTraining, spec: InputSpec = quality.QUALITY_INPUT
+) -> FrozenPairs:
     """Make ``pairs_per_photo`` burst-like pairs per photo and run each frame through the frozen blocks once."""
     rng = np.random.default_rng(config.seed)
     scorer.eval()
@@ -168,7 +174,7 @@ def cache_pairs(scorer: DistortionRanker, photos: Sequence[Photo], config: Burst
     jobs = [photo for photo in photos for _ in range(config.pairs_per_photo)]
     for photo in tqdm(jobs, desc="burst pairs", unit="pair"):
         (frame_a, level_a), (frame_b, level_b) = burst_pair(photo.pixels, rng, exposure_share=config.exposure_share)
-        batch = quality._batch([frame_a, frame_b])
+        batch = quality.model_batch([frame_a, frame_b], spec)
         frozen.append(scorer.frozen_features(batch).half())
         tones.append(scorer.tone_features(batch))
         labels.append(float(level_a < level_b))

