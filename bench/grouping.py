@@ -30,15 +30,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from engine.bursts import (  # noqa: E402
     DESCRIPTOR_SCALE, GroupingSettings, PhotoRecord, SimilarityScale, capture_seconds, group_bursts,
 )
+from engine.decode import ANALYSIS_RESAMPLE, open_image  # noqa: E402
 from engine.descriptor import describe  # noqa: E402
 from engine.metadata import read_metadata  # noqa: E402
-from engine.analysis.grouping import look_space  # noqa: E402
+from engine.analysis.modelset import look_space  # noqa: E402
 from engine.models import discover, output_index  # noqa: E402
 from engine.phash import phash  # noqa: E402
 from engine.preprocess import preprocess  # noqa: E402
 from engine.runtime import create_session  # noqa: E402
+from engine.thumbnails import ANALYSIS_SIZE  # noqa: E402
 
-ANALYSIS_SIDE = 512
 
 
 def adjusted_rand_index(truth: Sequence[Hashable], predicted: Sequence[Hashable]) -> float:
@@ -85,9 +86,7 @@ def load_records(folder: Path, files: list[str], embed: Callable[[Image.Image], 
         meta = read_metadata(path)
         seconds = capture_seconds(meta.capture_time, meta.capture_time_source)
         timed += seconds is not None
-        with Image.open(path) as image:
-            image.draft("RGB", (ANALYSIS_SIDE, ANALYSIS_SIDE))
-            rgb = image.convert("RGB")
+        rgb = open_image(path, max_side=ANALYSIS_SIZE, resample=ANALYSIS_RESAMPLE)  # what the analysis sees
         records.append(PhotoRecord(key=name, capture_time=seconds, phash=phash(rgb), embedding=embed(rgb)))
     return records, timed
 
@@ -124,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     records, timed = load_records(args.bursts, sorted(truth), embed)
     features_s = time.perf_counter() - started
     print(f"{len(records)} frames, {len(set(truth.values()))} true groups, features {features_s:.1f} s "
-          f"({features_s / len(records) * 1000:.0f} ms/frame at {ANALYSIS_SIDE} px)")
+          f"({features_s / len(records) * 1000:.0f} ms/frame at {ANALYSIS_SIZE} px)")
     if timed == 0:
         print("No EXIF capture times: grouping relies on visual similarity alone (all pairs compared).")
     else:
