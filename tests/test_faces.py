@@ -214,3 +214,21 @@ def test_turned_face_trusts_its_nearer_eye():
 def test_degenerate_eye_widths_fall_back_to_the_plain_mean():
     eyes = (_eye("right", 0.1, 0), _eye("left", 0.3, 0))
     assert faces.face_openness(eyes) == pytest.approx(0.2)
+
+
+def test_faces_too_small_to_be_prominent_are_not_measured(analyzer, astronaut, monkeypatch):
+    """A big face and a crowd: eyes are measured on the faces that can be prominent, and the flag
+    and prominent set are what measuring every face gives."""
+    head = astronaut.crop((140, 20, 320, 220))
+    photo = Image.new("RGB", (1800, 1200), (90, 110, 130))
+    photo.paste(head.resize((360, 400)), (100, 100))
+    for x in (700, 900, 1100, 1300):
+        photo.paste(head.resize((90, 100)), (x, 800))
+    measured = []
+    real_measure = analyzer.measure_eyes
+    monkeypatch.setattr(analyzer, "measure_eyes", lambda image, face: measured.append(face) or real_measure(image, face))
+    report = analyzer.analyze(photo)
+    assert len(report.faces) == 5 and len(measured) == 1 and measured[0].area == max(f.area for f in report.faces)
+    everything = faces.summarize(tuple(real_measure(photo, face) for face in report.faces))
+    assert (report.prominent, report.eyes_closed) == (everything.prominent, everything.eyes_closed)
+    assert report.confidence == pytest.approx(everything.confidence)
