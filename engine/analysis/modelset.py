@@ -47,7 +47,7 @@ from engine.runtime import ModelSession, RuntimeSettings, create_session
 
 #: Bump when the per-photo code (cues, faces use, hashes) changes what it stores:
 #: every photo is then analysed again. 2: analysis images shrunk with a box filter, eyes under
-#: 12 px judged by their face.
+#: 12 px judged by their face, faces too small to be prominent left without eyes.
 PIPELINE_VERSION = 2
 
 SCORING_TASKS = ("aesthetic", "technical")
