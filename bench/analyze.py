@@ -54,7 +54,6 @@ def main(argv: list[str] | None = None) -> int:
     from engine.analysis.modelset import load_model_set
     from engine.models import discover
     from engine.runtime import RuntimeSettings
-    from engine.thumbnails import ANALYSIS_SIZE
 
     library = build_library(workdir / f"library-{args.n}", args.photos, args.n)
     files = sorted(library.glob("*.jpg"))
@@ -243,6 +242,7 @@ def stage_breakdown(files: list[Path], models) -> dict[str, float]:
     """Median CPU ms per photo of each stage of the one-decode pipeline, run on one thread."""
     from engine.analysis.photo import sharpness_regions
     from engine.cues import measure_cues
+    from engine.thumbnails import analysis_image
     from engine.descriptor import describe
     from engine.phash import phash
     from engine.preprocess import preprocess
@@ -256,7 +256,7 @@ def stage_breakdown(files: list[Path], models) -> dict[str, float]:
         return result
 
     for path in files:
-        image = clock("decode", lambda: analysis_decode(path))
+        image = clock("decode", lambda: analysis_image(path))  # the pipeline's decode, without its cache check
         faces = clock("faces", lambda: models.face_factory().analyze(image)) if models.face_factory else None
         boxes, eyes = sharpness_regions(faces)
         clock("cues", lambda: measure_cues(image, faces=boxes, eyes=eyes))
@@ -273,15 +273,6 @@ def stage_breakdown(files: list[Path], models) -> dict[str, float]:
             run.run(batch)
             stages.setdefault(f"{label} (batch 8, per photo)", []).append(1000 * (time.process_time() - started) / 8)
     return {name: round(statistics.median(values), 1) for name, values in stages.items()}
-
-
-def analysis_decode(path: Path) -> Image.Image:
-    """The pipeline's decode (``engine.thumbnails.analysis_image``) without its thumbnail-cache check."""
-    from engine.decode import ANALYSIS_RESAMPLE, open_source
-    from engine.thumbnails import ANALYSIS_SIZE
-
-    with open_source(path) as source:
-        return source.decode(ANALYSIS_SIZE, resample=ANALYSIS_RESAMPLE)
 
 
 def gpu_comparison() -> dict[str, object]:

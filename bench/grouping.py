@@ -30,7 +30,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from engine.bursts import (  # noqa: E402
     DESCRIPTOR_SCALE, GroupingSettings, PhotoRecord, SimilarityScale, capture_seconds, group_bursts,
 )
-from engine.decode import ANALYSIS_RESAMPLE, open_image  # noqa: E402
 from engine.descriptor import describe  # noqa: E402
 from engine.metadata import read_metadata  # noqa: E402
 from engine.analysis.modelset import look_space  # noqa: E402
@@ -38,7 +37,7 @@ from engine.models import discover, output_index  # noqa: E402
 from engine.phash import phash  # noqa: E402
 from engine.preprocess import preprocess  # noqa: E402
 from engine.runtime import create_session  # noqa: E402
-from engine.thumbnails import ANALYSIS_SIZE  # noqa: E402
+from engine.thumbnails import ANALYSIS_SIZE, analysis_image  # noqa: E402
 
 
 
@@ -86,7 +85,7 @@ def load_records(folder: Path, files: list[str], embed: Callable[[Image.Image], 
         meta = read_metadata(path)
         seconds = capture_seconds(meta.capture_time, meta.capture_time_source)
         timed += seconds is not None
-        rgb = open_image(path, max_side=ANALYSIS_SIZE, resample=ANALYSIS_RESAMPLE)  # what the analysis sees
+        rgb = analysis_image(path)  # what the analysis sees
         records.append(PhotoRecord(key=name, capture_time=seconds, phash=phash(rgb), embedding=embed(rgb)))
     return records, timed
 

@@ -120,16 +120,16 @@ def ingest(path: Path, cache: ThumbnailCache) -> ScannedImage:
     return ScannedImage(metadata, cache.put(ident, GRID_SIZE, image))
 
 
-def analysis_image(path: Path, cache: ThumbnailCache) -> Image.Image:
+def analysis_image(path: Path, cache: ThumbnailCache | None = None) -> Image.Image:
     """The analysis's one decode of ``path``: RGB, long side <= ``ANALYSIS_SIZE``. Raises ``DecodeError``.
 
     Shrunk with the analysis filter (:data:`engine.decode.ANALYSIS_RESAMPLE`). Metadata is
-    not read (the scan stored it); the grid thumbnail is rebuilt from this image on the way
-    when the cache lost it, so the grid never waits for a second decode.
+    not read (the scan stored it). With a ``cache``, the grid thumbnail is rebuilt from this
+    image on the way when the cache lost it, so the grid never waits for a second decode.
     """
     with open_source(path) as source:
         ident = FileIdentity.of(path, source.stat)
         image = source.decode(ANALYSIS_SIZE, resample=ANALYSIS_RESAMPLE)
-    if cache.get(ident, GRID_SIZE) is None:
+    if cache is not None and cache.get(ident, GRID_SIZE) is None:
         cache.put(ident, GRID_SIZE, image)
     return image

@@ -13,7 +13,7 @@ from analysis_library import (analyze, burst_library, install_frame_score, insta
                               registry_for_tests)
 from engine import paths
 from engine.analysis import grouping, modelset, pipeline, read_analyses, regroup_library
-from engine.analysis.grouping import DESCRIPTOR_LOOKS, look_space
+from engine.analysis.modelset import DESCRIPTOR_LOOKS, look_space
 from engine.bursts import MOBILENETV2_SCALE
 from engine.catalog import Catalog
 from engine.models import discover, inspect_model, shipped_models_dir
@@ -118,8 +118,8 @@ def test_analysis_groups_bursts_with_the_shipped_embedding(library: Path, monkey
 
 def test_grouping_after_the_pass_reuses_its_ranker_inputs_and_gets_what_a_fresh_decode_gets(library: Path, monkeypatch):
     decoded = []
-    real_open = grouping.open_image
-    monkeypatch.setattr(grouping, "open_image", lambda path, **kw: decoded.append(path) or real_open(path, **kw))
+    real_decode = grouping.analysis_image
+    monkeypatch.setattr(grouping, "analysis_image", lambda path, *a: decoded.append(path) or real_decode(path, *a))
     analyze(library)
     assert decoded == [], "burst members were kept from the per-photo pass, not decoded again"
     with Catalog.open(library) as catalog:
@@ -156,7 +156,7 @@ def test_a_frame_score_ranker_ranks_like_the_pair_ranker_without_running_pairs(l
     real_prepare = pipeline.prepare_photo
     monkeypatch.setattr(pipeline, "prepare_photo",
                         lambda *a: (lambda p: kept_images.append(p.ranker_image) or p)(real_prepare(*a)))
-    monkeypatch.setattr(grouping, "open_image", lambda *a, **k: pytest.fail("grouping decoded a photo"))
+    monkeypatch.setattr(grouping, "analysis_image", lambda *a, **k: pytest.fail("grouping decoded a photo"))
     report = analyze(library)
     assert "pairwise: tiny_frame_ranker" in report.models and report.analysed == 5, "a new ranker: analysed again"
     assert kept_images and all(image is None for image in kept_images), "no ranker image kept"

@@ -21,8 +21,8 @@ are kept, no pairs are run or cached, and a photo without a score ties (0.5).
 
 Burst ranker with two inputs (``pair_logit`` or ``score01``, e.g. a user's export): it
 compares two *images*. The per-photo pass hands over each photo's ranker input image
-(resized, not normalised: ~0.2 MB at 256 px) in a :class:`KeptImages` store bounded by :data:`KEPT_IMAGES_BUDGET`; members of multi-photo
-bursts that are not in it (analysed in an earlier run, over the budget, or re-grouping
+(resized, not normalised: ~0.2 MB at 256 px) in a :class:`KeptImages` store bounded by
+:data:`KEPT_IMAGES_BUDGET`; members of multi-photo bursts that are not in it (analysed in an earlier run, over the budget, or re-grouping
 from the GUI's slider) are decoded a second time here (the same reduced decode as the
 per-photo pass, so the ranker sees the same pixels). Every probability is cached in
 ``pair_scores``: re-grouping at another sensitivity only compares new pairs.
@@ -42,16 +42,16 @@ import numpy as np
 from PIL import Image
 
 from engine.analysis.control import AnalysisControl
-from engine.analysis.modelset import DESCRIPTOR_LOOKS, LookSpace, PairwiseModel, look_space  # noqa: F401 (re-exported)
+from engine.analysis.modelset import DESCRIPTOR_LOOKS, LookSpace, PairwiseModel
 from engine.analysis.storage import from_signed64, read_vectors
 from engine.best_shot import RankedShot, ShotEvidence, rank_group
 from engine.bursts import (BurstGroup, GroupingSettings, PhotoRecord, SimilarityScale,
                            capture_seconds, group_bursts)
 from engine.catalog import Catalog
-from engine.decode import ANALYSIS_RESAMPLE, DecodeError, open_image
+from engine.decode import DecodeError
 from engine.models import InstalledModel
 from engine.preprocess import to_array
-from engine.thumbnails import ANALYSIS_SIZE
+from engine.thumbnails import analysis_image
 
 PAIR_NEIGHBOURS = 8
 #: Memory for burst-ranker inputs kept from the per-photo pass (about 1300 photos at 256 px).
@@ -246,8 +246,7 @@ class PairCache:
                 tensors[photo_id] = to_array(kept, self.model.spec)
                 continue
             try:
-                image = open_image(self.catalog.abspath(photos[photo_id]["file_path"]), max_side=ANALYSIS_SIZE,
-                                   resample=ANALYSIS_RESAMPLE)
+                image = analysis_image(self.catalog.abspath(photos[photo_id]["file_path"]))
             except DecodeError:
                 continue  # gone or damaged since its analysis: its pairs stay ties
             tensors[photo_id] = self.model.prepare(image)

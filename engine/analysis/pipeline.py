@@ -26,10 +26,11 @@ and 166 with one, for the same work (quality ranker, embedding, faces, cues); af
 cheaper cues and kept ranker inputs, the per-photo pass took 232 CPU ms per photo with two
 ORT threads and 126 with one (and 143 with three decoding threads instead of two).
 
-Where the CPU goes (``bench/analyze.py``, 64 photos of 24 MP, 2 cores, ms per photo): the
-reduced decode about 55-59 (2.7 of it the box shrink to 512 px), the shared MobileNetV2 file
-with its three heads 13, faces and eyes 5.5, cues 5.3, model input resizing 1.5, pHash 0.5;
-per run, model loading 0.13 s and grouping 0.01-0.02 s (burst scores come from the catalog).
+Where the CPU goes (``bench/analyze.py``, 64 photos of 24 MP, 2 cores, ms per photo, measured
+inside a run): the reduced decode about 60 (2.7 of it the box shrink to 512 px), the shared
+MobileNetV2 file with its three heads 13, faces and eyes 7 (mostly the detector; a face adds
+about 7 for its mesh and two iris runs), cues 5.4, model inputs 1.6, pHash 0.5; per run,
+model loading about 0.15 s and grouping 0.01-0.02 s (burst scores come from the catalog).
 Against the decode alone that is about 0.6 of its rate; cheaper model variants that were
 tried (int8, 224 px) and their quality cost are in assets/models/PROVENANCE.md.
 """
