@@ -153,12 +153,13 @@ def discover(
     ]
     models: list[InstalledModel] = []
     refused: list[RefusedModel] = []
+    hashes: dict[Path, str] = {}  # each ONNX file hashed once, however many manifests name it
     for folder, origin in folders:
         claimed: set[str] = set()
         for json_path in _manifests_in(folder):
             claimed.add(f"{json_path.stem}.onnx")
             try:
-                model = inspect_model(json_path, origin)
+                model = inspect_model(json_path, origin, hashes)
             except ContractError as exc:
                 refused.append(RefusedModel(json_path, origin, str(exc)))
                 continue
@@ -168,9 +169,12 @@ def discover(
     return ModelRegistry(tuple(models), tuple(refused), dict(chosen or {}))
 
 
-def inspect_model(json_path: Path, origin: Origin = "user") -> InstalledModel:
-    """Load a manifest and check it against the ONNX graph. Raises :class:`ContractError`."""
-    manifest = load_manifest(json_path)
+def inspect_model(json_path: Path, origin: Origin = "user", hashes: dict[Path, str] | None = None) -> InstalledModel:
+    """Load a manifest and check it against the ONNX graph. Raises :class:`ContractError`.
+
+    ``hashes``: see :func:`engine.model_contract.load_manifest`.
+    """
+    manifest = load_manifest(json_path, hashes=hashes)
     onnx_path = json_path.parent / manifest.onnx_file
     check_graph(manifest, onnx_path)
     return InstalledModel(manifest, onnx_path, origin, json_path.stat().st_mtime)

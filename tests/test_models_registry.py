@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -127,3 +129,28 @@ def test_every_shipped_model_passes_its_own_contract(tmp_path):
     registry = discover(user_dir=tmp_path)
     assert registry.refused == ()
     assert {m.origin for m in registry.models} <= {"shipped"}
+
+
+def test_a_file_named_by_several_manifests_is_hashed_once_and_still_checked(tmp_path, monkeypatch):
+    """The shipped MobileNetV2 file serves three manifests: one sha256 per file per scan,
+    yet each manifest is still compared with it (a wrong digest is refused)."""
+    from engine import model_contract
+
+    shipped = tmp_path / "shipped"
+    shutil.copytree(shipped_models_dir(), shipped)
+    manifests = {p: json.loads(p.read_text()) for p in shipped.glob("*.json")}
+    shared = [p for p, raw in manifests.items() if raw["onnx_file"] == "mobilenetv2_quality_embedding.onnx"]
+    assert len(shared) == 3
+    hashed: list[Path] = []
+    real = model_contract.sha256_of
+    monkeypatch.setattr(model_contract, "sha256_of", lambda path: hashed.append(Path(path)) or real(path))
+
+    registry = discover(shipped, tmp_path / "user")
+    assert len(registry.models) == len(manifests) and registry.refused == ()
+    assert sorted(hashed) == sorted({shipped / raw["onnx_file"] for raw in manifests.values()})
+
+    broken = dict(manifests[shared[0]], onnx_sha256="0" * 64)
+    shared[0].write_text(json.dumps(broken))
+    registry = discover(shipped, tmp_path / "user")
+    assert [r.path for r in registry.refused] == [shared[0]]
+    assert "does not match the sha256" in registry.refused[0].reason

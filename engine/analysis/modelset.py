@@ -28,6 +28,8 @@ and unchanged file is skipped; changing, adding or removing a model re-analyses.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import hashlib
 import json
 from collections.abc import Callable, Sequence
@@ -263,8 +265,32 @@ class ModelSet:
 
 
 def load_model_set(registry: ModelRegistry, settings: RuntimeSettings, batch_size: int | None = None) -> ModelSet:
-    """Open and probe the models serving each analysis task; never raises for a bad model."""
+    """Open and probe the models serving each analysis task; never raises for a bad model.
+
+    The face models open on a second thread meanwhile: opening a session is mostly
+    single-threaded graph optimisation, and the analysis waits for the whole set.
+    """
     refused = [f"{r.path.name}: {r.reason}" for r in registry.refused]
+    face_refused: list[str] = []
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="photocull-face-models") as pool:
+        faces = pool.submit(_face_factory, registry, settings, face_refused)
+        image_models, sessions, pairwise = _image_models(registry, settings, refused)
+        face_factory, face_models = faces.result()
+    refused.extend(face_refused)
+    provider, note = _provider(sessions, settings)
+    sort_task, sort_message = _sort_rule(registry, image_models)
+    if batch_size is None:
+        batch_size = GPU_BATCH if provider.startswith("GPU") else CPU_BATCH
+    return ModelSet(
+        tuple(image_models), pairwise, face_factory, face_models, tuple(refused), provider, note,
+        sort_task, sort_message, max(1, batch_size),
+    )
+
+
+def _image_models(registry: ModelRegistry, settings: RuntimeSettings, refused: list[str],
+                  ) -> tuple[list[ImageModel], list[ModelSession], PairwiseModel | None]:
+    """The per-photo image models (a frame_score burst ranker among them), their sessions, and a
+    two-input burst ranker when that is what is installed."""
     sessions: list[ModelSession] = []
     image_models: list[ImageModel] = []
     opened: dict[str, ModelSession] = {}  # one session per file content, shared by its manifests
@@ -280,15 +306,7 @@ def load_model_set(registry: ModelRegistry, settings: RuntimeSettings, batch_siz
         if isinstance(pairwise, ImageModel):
             image_models.append(pairwise)
             pairwise = None
-    face_factory, face_models = _face_factory(registry, settings, refused)
-    provider, note = _provider(sessions, settings)
-    sort_task, sort_message = _sort_rule(registry, image_models)
-    if batch_size is None:
-        batch_size = GPU_BATCH if provider.startswith("GPU") else CPU_BATCH
-    return ModelSet(
-        tuple(image_models), pairwise, face_factory, face_models, tuple(refused), provider, note,
-        sort_task, sort_message, max(1, batch_size),
-    )
+    return image_models, sessions, pairwise
 
 
 def load_pairwise(registry: ModelRegistry, settings: RuntimeSettings, refused: list[str],
