@@ -31,6 +31,8 @@ from training.assets.quality_eval import OnnxModel, QualityReport, evaluate_qual
 
 def research_sample(photos_dir: Path, count: int) -> list[str]:
     """``count`` research-only files, evenly spread over the sorted MANIFEST (all prefixes represented)."""
+    if count <= 0:
+        return []
     with open(photos_dir / "MANIFEST.csv", newline="", encoding="utf-8") as handle:
         names = sorted(row["file"] for row in csv.DictReader(handle) if "RESEARCH-ONLY" in row["notes"])
     step = max(1, len(names) // count)

@@ -167,3 +167,18 @@ def test_eyes_too_narrow_to_measure_leave_the_face_to_judge():
     faces, eyes = sharpness_regions(report(eye(100, 20), eye(150, MIN_EYE_WIDTH - 1)))
     assert faces == [(80.0, 60.0, 200.0, 180.0)] and len(eyes) == 1 and eyes[0][0] == 100
     assert sharpness_regions(report(eye(100, 5), eye(150, 4)))[1] == []
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_noise_threshold_is_numpys_quantile_exactly(dtype):
+    """The flat-pixel threshold is found bin by bin for speed; it must be np.quantile's answer, bit for bit,
+    including ties and values sharing one bin."""
+    from engine.cues import _quantile
+
+    rng = np.random.default_rng(3)
+    cases = [rng.gamma(2.0, 6.0, 40_000), rng.integers(0, 9, 5_000).astype(float), np.full(7, 2.5),
+             rng.uniform(0, 0.2, 1_001), np.array([0.0]), np.array([3.0, 1.0])]
+    for values in cases:
+        values = values.astype(dtype)
+        for fraction in (0.0, 0.5, 0.9, 1.0):
+            assert _quantile(values, fraction) == float(np.quantile(values, fraction)), (values[:5], fraction)
