@@ -29,11 +29,13 @@ ORT threads and 126 with one (and 143 with three decoding threads instead of two
 Where the CPU goes (``bench/analyze.py``, 64 photos of 24 MP, 2 cores, ms per photo, measured
 inside a run): the reduced decode about 60 (2.7 of it the box shrink to 512 px), the shared
 MobileNetV2 file with its three heads 13, faces and eyes 7 (mostly the detector; a face adds
-about 7 for its mesh and two iris runs), cues 5.1, model inputs 1.6, pHash 0.5; per run,
+about 7 for its mesh and two iris runs), cues 3.8, model inputs 1.4, pHash 0.4; per run,
 model loading about 0.1 s and grouping 0.01-0.02 s (burst scores come from the catalog).
-Against the decode alone that is about 0.6 of its rate: 0.7 would leave 24 CPU ms per photo
-beside the decode, and this spends 33. Cheaper model variants that were tried (int8 trunk or
-tails, 224 px, one tail fewer) and their quality cost are in assets/models/PROVENANCE.md.
+Against the decode alone that is about 0.62 of its rate: 0.7 would leave 23.5 CPU ms per
+photo beside the decode, and this spends 29. Cheaper variants that were tried (int8 trunk or
+tails, 224 px, one tail fewer, a face detector canvas cut to the photo) and what each costs in
+quality are in assets/models/PROVENANCE.md. Decoding the first photos while the models load
+was tried too: on two cores it gained nothing measurable (loading already keeps both busy).
 """
 
 from __future__ import annotations
