@@ -28,11 +28,10 @@ and unchanged file is skipped; changing, adding or removing a model re-analyses.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import hashlib
 import json
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -267,8 +266,9 @@ class ModelSet:
 def load_model_set(registry: ModelRegistry, settings: RuntimeSettings, batch_size: int | None = None) -> ModelSet:
     """Open and probe the models serving each analysis task; never raises for a bad model.
 
-    The face models open on a second thread meanwhile: opening a session is mostly
-    single-threaded graph optimisation, and the analysis waits for the whole set.
+    The face models open on a second thread meanwhile. Session creation itself is serialised
+    (engine.runtime silences ORT's process-wide logger under a lock), but reading and hashing
+    their manifests and their test run overlap the image models' opening: 0.11 -> 0.09 s wall.
     """
     refused = [f"{r.path.name}: {r.reason}" for r in registry.refused]
     face_refused: list[str] = []
