@@ -20,7 +20,8 @@ output) measures, in each of ``--rounds`` rounds (medians reported, ratios taken
 Prints images/s, CPU ms per image, and the ratios b/a (target >= 0.7 on CPU) and
 b/c, then a per-stage breakdown (single thread, ms per photo, on the first 6 photos) and the
 same steps measured inside one more pipeline run over all photos (thread CPU clocks around
-each call), showing which stage dominates and what running side by side adds. With a CUDA GPU it also times a TANet-size model on the CUDA provider at
+each call), showing which stage dominates and what running side by side adds. With a CUDA GPU it also times a
+TANet-size model on the CUDA provider at
 batch 64 against the CPU; without one it says so.
 """
 
@@ -52,8 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     isolate_user_dirs(workdir / "xdg" / "setup")
     # Imported after the XDG variables are set, so nothing can touch a real user folder.
     from engine.analysis.modelset import load_model_set
-    from engine.models import discover
-    from engine.runtime import RuntimeSettings
+    from engine.inference.registry import discover
+    from engine.inference.runtime import RuntimeSettings
 
     library = build_library(workdir / f"library-{args.n}", args.photos, args.n)
     files = sorted(library.glob("*.jpg"))
@@ -100,7 +101,7 @@ def measure_round(index: int, files: list[Path], library: Path, workdir: Path, s
     (a) is the mean of its two runs. The naive pipeline is slow (over a second per photo) and its
     ratio is far from any target, so one measurement of it is enough.
     """
-    from engine.thumbnails import ANALYSIS_SIZE
+    from engine.library.thumbnails import ANALYSIS_SIZE
 
     decode = lambda: on_pool(files, lambda p: reduced_decode(p, ANALYSIS_SIZE), args.workers)  # noqa: E731
     before = timed(decode)
@@ -152,7 +153,7 @@ def end_to_end(library: Path, user_dirs: Path, settings, args) -> dict[str, Timi
     the per-photo pass ("b_photos", the steady-state rate), and burst grouping.
     """
     from engine.analysis import AnalysisStarted, GroupingStarted, analyze_library
-    from engine.scan import scan_library
+    from engine.library.scan import scan_library
 
     shutil.rmtree(user_dirs, ignore_errors=True)  # a brand-new catalog and cache: everything is analysed
     isolate_user_dirs(user_dirs)
@@ -184,8 +185,8 @@ def in_pipeline_breakdown(library: Path, user_dirs: Path, settings, args) -> dic
     from unittest import mock
 
     from engine.analysis import AnalysisStarted, GroupingStarted, analyze_library, photo, pipeline
-    from engine.faces import FaceAnalyzer
-    from engine.scan import scan_library
+    from engine.analysis.faces import FaceAnalyzer
+    from engine.library.scan import scan_library
 
     spent: dict[str, float] = {}
     lock = threading.Lock()
@@ -222,7 +223,7 @@ def in_pipeline_breakdown(library: Path, user_dirs: Path, settings, args) -> dic
 
 def naive(files: list[Path], models, workers: int) -> None:
     """(c) Batch 1 and a full decode for every consumer of every photo."""
-    from engine.cues import measure_cues
+    from engine.analysis.cues import measure_cues
 
     def full_decode(path: Path) -> Image.Image:
         with Image.open(path) as image:
@@ -240,12 +241,12 @@ def naive(files: list[Path], models, workers: int) -> None:
 
 def stage_breakdown(files: list[Path], models) -> dict[str, float]:
     """Median CPU ms per photo of each stage of the one-decode pipeline, run on one thread."""
-    from engine.analysis.photo import sharpness_regions
-    from engine.cues import measure_cues
-    from engine.thumbnails import analysis_image
-    from engine.descriptor import describe
-    from engine.phash import phash
-    from engine.preprocess import preprocess
+    from engine.analysis.cues import measure_cues
+    from engine.analysis.descriptor import describe
+    from engine.analysis.phash import phash
+    from engine.analysis.photo_measures import sharpness_regions
+    from engine.inference.preprocess import preprocess
+    from engine.library.thumbnails import analysis_image
 
     stages: dict[str, list[float]] = {}
 
@@ -281,7 +282,7 @@ def gpu_comparison() -> dict[str, object]:
 
     if "CUDAExecutionProvider" not in ort.get_available_providers():
         return {"skipped": f"no CUDA GPU: this onnxruntime offers {ort.get_available_providers()}"}
-    from engine.runtime import RuntimeSettings, create_session
+    from engine.inference.runtime import RuntimeSettings, create_session
 
     onnx_path = export_tanet(Path(tempfile.mkdtemp(prefix="photocull-tanet-")))
     gpu = create_session(onnx_path, RuntimeSettings(device="gpu"))

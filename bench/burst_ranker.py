@@ -37,7 +37,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine.runtime import RuntimeSettings, create_session  # noqa: E402
+from engine.inference.runtime import RuntimeSettings, create_session  # noqa: E402
 from training.assets.burst_ranker import pair_probability  # noqa: E402
 from training.assets.photo_sets import load_image  # noqa: E402
 from training.assets.quality_eval import BurstReport, OnnxModel, evaluate_burst  # noqa: E402

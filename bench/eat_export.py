@@ -24,7 +24,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine.model_contract import load_manifest  # noqa: E402
+from engine.inference.contract import load_manifest  # noqa: E402
 from training.checkpoints import build_model, load_checkpoint  # noqa: E402
 from training.export import export_onnx  # noqa: E402
 from training.models import create_model  # noqa: E402

@@ -16,7 +16,7 @@ crop is known to be a face; the landmark model re-aligns it) and counted. Crops 
 no face mesh either are counted and scored "open" (the app would not flag them),
 so they count against recall; the AUC is also reported on the measured crops alone.
 
-The shipped score is :func:`engine.faces.face_openness` (the eyes' mean openness,
+The shipped score is :func:`engine.analysis.faces.face_openness` (the eyes' mean openness,
 weighted by eye width²). Beside it, as an ablation: the plain mean, the width-weighted
 mean, and the max and min of the two eyes (mean-vs-max/min was chosen on this set).
 
@@ -34,7 +34,7 @@ import csv
 import json
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -44,8 +44,8 @@ from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine import faces  # noqa: E402
-from engine.runtime import RuntimeSettings  # noqa: E402
+from engine.analysis import faces  # noqa: E402
+from engine.inference.runtime import RuntimeSettings  # noqa: E402
 
 FALSE_ALARM_RATE = 0.02
 

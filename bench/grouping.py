@@ -4,11 +4,11 @@
 
 The folder holds JPEG frames and ``groups.csv`` (file, group_id). Capture times come from
 EXIF when present; without them grouping runs on looks alone, and the report says so.
-Looks: pHash plus :mod:`engine.descriptor`, or with ``--model`` the registry's installed
+Looks: pHash plus :mod:`engine.analysis.descriptor`, or with ``--model`` the registry's installed
 embedding model (task ``embedding``); ``--cosine STRICT LOOSE`` tries thresholds for it, and
 ``--calibrate`` prints the band of single cosine thresholds that reach ARI >= 0.9 (pHash pass at the
 default sensitivity) and how far apart same-group and other-group similarities lie, from which a
-:class:`engine.bursts.SimilarityScale` is chosen (its strict/loose ends inside that band).
+:class:`engine.analysis.bursts.SimilarityScale` is chosen (its strict/loose ends inside that band).
 """
 
 from __future__ import annotations
@@ -18,27 +18,31 @@ import csv
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable, Hashable, Sequence
 from math import comb
 from pathlib import Path
-from typing import Callable, Hashable, Sequence
 
 import numpy as np
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine.bursts import (  # noqa: E402
-    DESCRIPTOR_SCALE, GroupingSettings, PhotoRecord, SimilarityScale, capture_seconds, group_bursts,
+from engine.analysis.bursts import (  # noqa: E402
+    DESCRIPTOR_SCALE,
+    GroupingSettings,
+    PhotoRecord,
+    SimilarityScale,
+    capture_seconds,
+    group_bursts,
 )
-from engine.descriptor import describe  # noqa: E402
-from engine.metadata import read_metadata  # noqa: E402
+from engine.analysis.descriptor import describe  # noqa: E402
 from engine.analysis.modelset import look_space  # noqa: E402
-from engine.models import discover, output_index  # noqa: E402
-from engine.phash import phash  # noqa: E402
-from engine.preprocess import preprocess  # noqa: E402
-from engine.runtime import create_session  # noqa: E402
-from engine.thumbnails import ANALYSIS_SIZE, analysis_image  # noqa: E402
-
+from engine.analysis.phash import phash  # noqa: E402
+from engine.inference.preprocess import preprocess  # noqa: E402
+from engine.inference.registry import discover, output_index  # noqa: E402
+from engine.inference.runtime import create_session  # noqa: E402
+from engine.library.metadata import read_metadata  # noqa: E402
+from engine.library.thumbnails import ANALYSIS_SIZE, analysis_image  # noqa: E402
 
 
 def adjusted_rand_index(truth: Sequence[Hashable], predicted: Sequence[Hashable]) -> float:
@@ -61,12 +65,12 @@ def pairwise_precision_recall(truth: Sequence[Hashable], predicted: Sequence[Has
 
 
 def embedder(use_model: bool) -> tuple[Callable[[Image.Image], np.ndarray], str, SimilarityScale]:
-    """The registry's embedding model when asked for and installed, else engine.descriptor; with the
+    """The registry's embedding model when asked for and installed, else engine.analysis.descriptor; with the
     thresholds the app would use for it (the descriptor's when the model is not calibrated yet)."""
     model = discover().for_task("embedding") if use_model else None
     if model is None:
         note = " (no embedding model is installed)" if use_model else ""
-        return describe, f"engine.descriptor{note}", DESCRIPTOR_SCALE
+        return describe, f"engine.analysis.descriptor{note}", DESCRIPTOR_SCALE
     session = create_session(model.onnx_path)
     output = output_index(model.manifest, session.output_names, model.onnx_path.name)
 
@@ -106,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sweep", action="store_true", help="also report sensitivities 0, 0.1, ..., 1")
     parser.add_argument("--scaling", action="store_true", help="also time grouping of large synthetic timed libraries")
     parser.add_argument("--model", action="store_true",
-                        help="use the installed embedding model (task 'embedding') instead of engine.descriptor")
+                        help="use the installed embedding model (task 'embedding') instead of engine.analysis.descriptor")
     parser.add_argument("--calibrate", action="store_true",
                         help="report ARI for single cosine thresholds 0.30..0.99 and the same/other-group gap")
     parser.add_argument("--cosine", type=float, nargs=2, metavar=("STRICT", "LOOSE"),

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sqlite3
 import tempfile
 import time
 from pathlib import Path
@@ -35,8 +34,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from engine.catalog import Catalog
-from engine.decisions import find_catalog_for
+from engine.decisions.record import find_catalog_for
+from engine.library.catalog import Catalog
 from engine.personalize import load_model, personalize
 from engine.personalize.features import read_raw_features
 

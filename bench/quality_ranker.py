@@ -52,7 +52,8 @@ def print_report(title: str, report: QualityReport) -> None:
     for kind, value in report.srcc.items():
         print(f"  SRCC {kind:<16} {value:6.3f}")
     print(f"  SRCC mean             {report.mean_srcc:6.3f}   (target >= 0.9)")
-    print(f"  bokeh >= original     {report.bokeh_rate:6.1%} of (photo, level)   {report.bokeh_photo_rate:6.1%} of photos at every level   (target >= 90%)")
+    print(f"  bokeh >= original     {report.bokeh_rate:6.1%} of (photo, level)   "
+          f"{report.bokeh_photo_rate:6.1%} of photos at every level   (target >= 90%)")
 
 
 def main(argv: list[str] | None = None) -> int:

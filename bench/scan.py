@@ -57,8 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="photocull-bench-")).resolve()
     isolate_user_dirs(workdir / "xdg")
     # Imported after the XDG variables are set, so nothing can cache a real user folder.
-    from engine.scan import scan_library
-    from engine.thumbnails import GRID_SIZE
+    from engine.library.scan import scan_library
+    from engine.library.thumbnails import GRID_SIZE
 
     # Built in a child process so that the peak memory reported below is the scan's, not the builder's.
     with ProcessPoolExecutor(max_workers=1) as builder:

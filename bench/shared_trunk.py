@@ -27,7 +27,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine.runtime import RuntimeSettings, create_session  # noqa: E402
+from engine.inference.runtime import RuntimeSettings, create_session  # noqa: E402
 from training.assets import embedding, quality, quality_embedding  # noqa: E402
 from training.checkpoints import build_model, load_checkpoint  # noqa: E402
 from training.export import write_verified_onnx  # noqa: E402

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from engine.analysis import AnalysisControl
-from engine.models import ModelRegistry, discover
-from engine.runtime import CUDA, create_session, providers_for
-from engine.settings import AppSettings
+from engine.config.settings import AppSettings
+from engine.inference.registry import ModelRegistry, discover
+from engine.inference.runtime import CUDA, create_session, providers_for
 from photocull.library_process import WorkReport, run_in_process
 
 

@@ -20,7 +20,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-from engine.settings import load_settings
+from engine.config.settings import load_settings
 from photocull.main_window import MainWindow
 from photocull.style import apply_theme
 

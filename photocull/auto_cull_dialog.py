@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
-from engine.auto_cull import Proposal
-from engine.decisions import PICK
+from engine.decisions.auto_cull import Proposal
+from engine.decisions.record import PICK
 
 
 class AutoCullDialog(QDialog):

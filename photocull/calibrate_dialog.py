@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from engine.cull_photo import CullPhoto
+from engine.culling.cull_photo import CullPhoto
 from engine.personalize import CalibrationPair
 from photocull.views.canvas import ImageCanvas, SharedViewport, caption_for
 from photocull.workers import PreviewLoader

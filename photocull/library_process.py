@@ -6,10 +6,10 @@ Each Qt draw call releases it and must win it back, so a scan on worker threads
 (decoding, hashing, thumbnailing, SQLite batches) or a catalog re-read stalled
 the window for 50–300 ms at a time. So all of it runs in one spawned child:
 
-* the scan (:func:`engine.scan.scan_library`), then the analysis
+* the scan (:func:`engine.library.scan.scan_library`), then the analysis
   (:func:`engine.analysis.analyze_library`), under ``nice`` 10 so that on a busy
   machine the scheduler serves the event loop first;
-* a :class:`engine.photo_changes.PhotoWatcher` thread that re-reads the catalog
+* a :class:`engine.library.photo_changes.PhotoWatcher` thread that re-reads the catalog
   there every ``PUBLISH_S`` and sends only the photos that changed (new files with
   their fresh grid thumbnail in the cache, new scores, bursts): the GUI merges a
   small diff instead of re-reading and re-listing the library.
@@ -30,10 +30,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.analysis import AnalysisControl, AnalysisReport, analyze_library
-from engine.models import discover
-from engine.photo_changes import PhotoChanges, PhotoWatcher
-from engine.scan import ScanReport, scan_library
-from engine.settings import AppSettings
+from engine.config.settings import AppSettings
+from engine.inference.registry import discover
+from engine.library.photo_changes import PhotoChanges, PhotoWatcher
+from engine.library.scan import ScanReport, scan_library
 
 POLL_S = 0.1
 PUBLISH_S = 1.0            # how often the child looks for changed photos
@@ -88,7 +88,7 @@ def run_in_process(root: Path, settings: AppSettings, control: AnalysisControl,
                 kind, payload = events.get(timeout=POLL_S)
             except queue.Empty:
                 if not child.is_alive():
-                    raise RuntimeError(f"the background process ended unexpectedly (exit code {child.exitcode})")
+                    raise RuntimeError(f"the background process ended unexpectedly (exit code {child.exitcode})") from None
                 continue
             if kind == _DONE:
                 return payload
@@ -152,7 +152,7 @@ class _Publisher:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True, name="photo-publisher")
 
-    def __enter__(self) -> "_Publisher":
+    def __enter__(self) -> _Publisher:
         self._thread.start()
         return self
 

@@ -16,36 +16,44 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from PIL import Image
 from PySide6.QtCore import QItemSelectionModel, Qt, QThreadPool
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QLabel, QMainWindow, QProgressBar, QPushButton,
-                               QStackedWidget, QToolButton)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QToolButton,
+)
 
-from engine import sidecars
 from engine import personalize as taste
 from engine.analysis import AnalysisControl, AnalysisStarted, GroupingStarted, PhotoAnalyzed
-from engine.catalog import Catalog
-from engine.culling_session import CullingSession, read_photos
-from engine.filters import DEFAULT_SCORE_BOUNDS, PhotoFilter, score_bounds
-from engine.focus_region import sharpest_region
-from PIL import Image
-from engine.keymap import DECISION_KEYS, VIEW_KEYS
-from engine.models import ModelRegistry
-from engine.photo_changes import PhotoChanges
-from engine.settings import AppSettings, save_settings
-from engine.sorting import SORT_LABELS, available_sorts
+from engine.analysis.focus_region import sharpest_region
+from engine.config.settings import AppSettings, save_settings
+from engine.culling.filters import DEFAULT_SCORE_BOUNDS, PhotoFilter, score_bounds
+from engine.culling.keymap import DECISION_KEYS, VIEW_KEYS
+from engine.culling.session import CullingSession, read_photos
+from engine.culling.sorting import SORT_LABELS, available_sorts
+from engine.decisions import sidecars
+from engine.inference.registry import ModelRegistry
+from engine.library.catalog import Catalog
+from engine.library.photo_changes import PhotoChanges
 from photocull import analysis_hook
 from photocull.auto_cull_dialog import AutoCullDialog
 from photocull.calibrate_dialog import CalibrateDialog
 from photocull.library_process import ANALYSE, SCAN, ScanFinished, ScanProgress
-from photocull.models import PhotoListModel
-from photocull.personalize import UNAVAILABLE, calibration_pairs, personalize_function, run_personalize
+from photocull.personalize_menu import UNAVAILABLE, calibration_pairs, personalize_function, run_personalize
+from photocull.photo_list_model import PhotoListModel
 from photocull.settings_dialog import SettingsDialog
 from photocull.views.compare import CompareView
 from photocull.views.grid import GridView
 from photocull.views.loupe import LoupeView
-from photocull.workers import (PREVIEW_CACHE_ITEMS, EngineJob, JobRunner, PreviewLoader, ThumbnailLoader,
-                               preview_path)
+from photocull.workers import PREVIEW_CACHE_ITEMS, EngineJob, JobRunner, PreviewLoader, ThumbnailLoader, preview_path
 
 PERSONAL_MODEL_FILES = "Personal model (*.npz)"
 SURVEY_MAX = PREVIEW_CACHE_ITEMS   # more panes than cached previews would evict each other forever

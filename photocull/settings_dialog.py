@@ -1,6 +1,6 @@
 """Settings: device, models (with the refused ones and why), bursts, sidecars, culling.
 
-The dialog edits an :class:`engine.settings.AppSettings` value and returns a
+The dialog edits an :class:`engine.config.settings.AppSettings` value and returns a
 new one; saving and applying is the caller's job.
 """
 
@@ -9,11 +9,23 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGroupBox, QLabel,
-                               QListWidget, QListWidgetItem, QSlider, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
 
-from engine.models import SORTING_TASKS, ModelRegistry
-from engine.settings import AppSettings
+from engine.config.settings import AppSettings
+from engine.inference.registry import SORTING_TASKS, ModelRegistry
 
 DEVICE_CHOICES = (("auto", "Automatic (GPU when one works)"), ("gpu", "GPU (CUDA)"), ("cpu", "CPU only"))
 NAMING_CHOICES = (("adobe", "IMG_0001.xmp (Lightroom, Bridge, Capture One)"),

@@ -49,7 +49,9 @@ QGroupBox { border: 1px solid #333; border-radius: 4px; margin-top: 14px; paddin
 QGroupBox::title { subcontrol-origin: margin; left: 8px; color: #8c8c8c; }
 QSlider::groove:horizontal { height: 4px; background: #3c3c3c; border-radius: 2px; }
 QSlider::handle:horizontal { background: #8c8c8c; width: 12px; margin: -5px 0; border-radius: 6px; }
-QCheckBox::indicator, QListView::indicator { width: 12px; height: 12px; border: 1px solid #5a5a5a; border-radius: 2px; background: #2a2a2a; }
+QCheckBox::indicator, QListView::indicator {
+    width: 12px; height: 12px; border: 1px solid #5a5a5a; border-radius: 2px; background: #2a2a2a;
+}
 QCheckBox::indicator:checked, QListView::indicator:checked { background: #568cc8; border-color: #568cc8; }
 QScrollBar:vertical { background: #1e1e1e; width: 10px; }
 QScrollBar::handle:vertical { background: #3a3a3a; border-radius: 4px; min-height: 30px; }

@@ -6,7 +6,7 @@ Rules that keep the UI from ever blocking:
   ``QRunnable``; the GUI thread only receives results via queued signals;
 * workers build ``QImage`` (safe off the GUI thread); ``QPixmap`` is made in the
   GUI thread; images made from Pillow bytes are ``.copy()``-ed so they own them;
-* each job opens its own :class:`~engine.catalog.Catalog` (SQLite connections
+* each job opens its own :class:`~engine.library.catalog.Catalog` (SQLite connections
   belong to one thread; WAL lets them read while the GUI writes decisions);
 * progress is throttled in the worker (at most every 50 ms), so a 20,000-photo
   scan does not flood the event loop with 20,000 status updates;
@@ -26,10 +26,10 @@ from PIL import Image
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QImage, QPixmap
 
-from engine.cull_photo import CullPhoto
-from engine.decode import DecodeError, open_image
-from engine.scan import grid_thumbnail
-from engine.thumbnails import PREVIEW_SIZE, FileIdentity, ThumbnailCache
+from engine.culling.cull_photo import CullPhoto
+from engine.library.decode import DecodeError, open_image
+from engine.library.scan import grid_thumbnail
+from engine.library.thumbnails import PREVIEW_SIZE, FileIdentity, ThumbnailCache
 
 THUMB_SIDE = 200           # grid tiles draw thumbnails at most this big
 THUMB_CACHE_ITEMS = 3000   # about 350 MB at worst; a 20k library scrolls through it

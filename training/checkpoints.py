@@ -26,9 +26,10 @@ result must then match the model exactly (strict loading).
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import torch
 from torch import nn
@@ -257,7 +258,7 @@ def import_checkpoint(
     Writes ``NAME.pt`` (our format), ``NAME.onnx`` and ``NAME.json`` in ``out_dir``;
     the manifest's metrics are the authors' reported numbers for that file, marked as such.
     """
-    from engine.model_contract import Metric, WeightSource, sha256_of
+    from engine.inference.contract import Metric, WeightSource, sha256_of
     from training.export import export_onnx
     from training.models import create_model
 

@@ -22,8 +22,9 @@ import statistics
 import tempfile
 import time
 import warnings
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import onnx
@@ -31,9 +32,9 @@ import onnxruntime
 import torch
 from torch import nn
 
-from engine.model_contract import Metric, ModelManifest, WeightSource, sha256_of, write_manifest
-from engine.runtime import RuntimeSettings, create_session
-from engine.preprocess import InputSpec
+from engine.inference.contract import Metric, ModelManifest, WeightSource, sha256_of, write_manifest
+from engine.inference.preprocess import InputSpec
+from engine.inference.runtime import RuntimeSettings, create_session
 
 OPSET = 17
 PARITY_TOLERANCE = 1e-4

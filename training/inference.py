@@ -1,24 +1,24 @@
 """Scoring folders of photos with a checkpoint, the way the app will score them.
 
-Images are decoded by ``engine.decode.open_image`` and preprocessed by
-``engine.preprocess`` (the eval transform), sorted by file name and batched in
+Images are decoded by ``engine.library.decode.open_image`` and preprocessed by
+``engine.inference.preprocess`` (the eval transform), sorted by file name and batched in
 that order: batch composition matters for TANet's faithful (batch-coupled)
 mode, so a run is reproducible only if the order is fixed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import torch
 from torch import nn
 from tqdm import tqdm
 
-from engine.decode import DecodeError
-from engine.formats import RASTER_EXTENSIONS
+from engine.library.decode import DecodeError
+from engine.library.formats import RASTER_EXTENSIONS
 from training.checkpoints import build_model, load_checkpoint
 from training.datasets.images import DECODE_ERRORS, open_rgb
 from training.objectives import PointwiseObjective

@@ -29,7 +29,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, Dataset, DistributedSampler, Sampler
 from tqdm import tqdm
 
-from engine.model_contract import sha256_of
+from engine.inference.contract import sha256_of
 from training.checkpoints import load_backbone_file, load_checkpoint, load_state_dict_strict, save_checkpoint
 from training.datasets.build import build_dataset
 from training.datasets.images import collate_skipping

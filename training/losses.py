@@ -16,7 +16,7 @@ is applied here (a preset whose model emits logits applies it before the loss).
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F

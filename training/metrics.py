@@ -9,8 +9,8 @@ expects, and :func:`summarise` names the scale in the metric keys.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Iterator, Sequence
 
 import numpy as np
 from scipy import stats

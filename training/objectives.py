@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from engine.model_contract import score_from_output
+from engine.inference.contract import score_from_output
 from training import losses
 from training.metrics import mos_from_distribution, summarise
 from training.presets import Preset
@@ -42,7 +42,7 @@ class PointwiseObjective:
         return batch["target"]
 
     def scores(self, outputs: np.ndarray) -> np.ndarray:
-        """Model outputs → scores, with the app's own rule (engine.model_contract)."""
+        """Model outputs → scores, with the app's own rule (engine.inference.contract)."""
         return np.asarray(score_from_output(outputs, self.preset.output_spec()), np.float64)
 
     def true_scores(self, targets: np.ndarray) -> np.ndarray:

@@ -4,7 +4,7 @@ Two users of the same machinery:
 
 * ``python -m training personalize``: the photographer's own decisions, read from the app's
   catalog (:mod:`engine.personalize.dataset`: utilities from picks/rejects/stars, pairs from
-  burst choices and calibration answers), images decoded by ``engine.decode``.
+  burst choices and calibration answers), images decoded by ``engine.library.decode``.
 * ``python -m training eval-piaa``: the FLICKR-AES personalised protocol (MODELS.md §5.2),
   one AMT worker's 1–5 ratings at a time.
 
@@ -24,9 +24,9 @@ per-architecture code, because TANet, EAT and NIMA all register their head last.
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import torch

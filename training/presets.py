@@ -7,7 +7,7 @@ dataset, loss, optimiser, schedule, augmentation) so ``python -m training train
 ``--help`` and ``list_presets()`` stay fast.
 
 Deviations from the originals are deliberate and written in ``notes``; the one
-that applies everywhere: the EVAL transform is ``engine.preprocess`` (Pillow
+that applies everywhere: the EVAL transform is ``engine.inference.preprocess`` (Pillow
 bilinear), so metrics measure exactly what the app runs, while TANet/EAT used
 Pillow's default (bicubic) resize.
 """
@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from engine.model_contract import OutputSpec
-from engine.preprocess import InputSpec
+from engine.inference.contract import OutputSpec
+from engine.inference.preprocess import InputSpec
 
 SQUARE_224 = InputSpec(height=224, width=224, resize="squash")
 
@@ -44,7 +44,7 @@ class Preset:
     model_kwargs: dict[str, Any]
     task: str  # manifest task: aesthetic | technical | pairwise
     input: InputSpec
-    output_kind: str  # distribution10 | score01 | score (engine.model_contract.OUTPUT_KINDS)
+    output_kind: str  # distribution10 | score01 | score (engine.inference.contract.OUTPUT_KINDS)
     score_rule: str  # mean_of_distribution | weighted_sum | linear
     softmax: bool  # True when the model emits logits that must be softmaxed into a distribution
     dataset: str  # training.datasets family
@@ -98,7 +98,7 @@ class Preset:
             kwargs["mode"] = chosen
         return kwargs
 
-    def with_overrides(self, **changes: Any) -> "Preset":
+    def with_overrides(self, **changes: Any) -> Preset:
         """A copy with some fields changed (CLI overrides); unknown names raise TypeError.
 
         A new ``lr`` scales the per-branch rates of ``param_group_lr`` by the same

@@ -15,7 +15,7 @@ Self-training: ``python -m training pseudo-label`` on a scored pool.
 
 from __future__ import annotations
 
-from engine.preprocess import InputSpec
+from engine.inference.preprocess import InputSpec
 from training.presets import AVA_DATA, SQUARE_224, Preset, TrainAugment, register_preset
 
 SQUARE_256 = InputSpec(height=256, width=256, resize="squash")

@@ -1,21 +1,21 @@
 """Image → tensor transforms for training and evaluation.
 
-The EVAL transform is ``engine.preprocess.preprocess`` itself, so a metric
+The EVAL transform is ``engine.inference.preprocess.preprocess`` itself, so a metric
 measured here is a metric of exactly what the app feeds the ONNX model. The
 TRAIN transform applies a preset's :class:`~training.presets.TrainAugment`
 (resize → flip → random crop, MODELS.md per recipe) on the PIL image and then
-the same ``engine.preprocess.to_array`` normalisation, so train and eval can
+the same ``engine.inference.preprocess.to_array`` normalisation, so train and eval can
 never disagree on scaling, mean/std or layout.
 """
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from PIL import Image
 
-from engine.preprocess import InputSpec, preprocess, to_array
+from engine.inference.preprocess import InputSpec, preprocess, to_array
 from training.presets import TrainAugment
 
 ImageTransform = Callable[[Image.Image], torch.Tensor]

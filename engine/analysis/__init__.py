@@ -10,7 +10,7 @@ The GUI's whole API::
     regroup_library(root, sensitivity=0.7)         # the grouping slider: stored burst-ranker scores reused
 
 Modules: :mod:`~engine.analysis.pipeline` (the run), :mod:`~engine.analysis.modelset`
-(which models, probing, the resume signature), :mod:`~engine.analysis.photo` (one
+(which models, probing, the resume signature), :mod:`~engine.analysis.photo_measures` (one
 decode, pixel measurements), :mod:`~engine.analysis.writer` (the single writer),
 :mod:`~engine.analysis.storage` (tables, reading), :mod:`~engine.analysis.grouping`
 (bursts and best shots), :mod:`~engine.analysis.events` and
@@ -18,8 +18,15 @@ decode, pixel measurements), :mod:`~engine.analysis.writer` (the single writer),
 """
 
 from engine.analysis.control import AnalysisControl
-from engine.analysis.events import (AnalysisEvent, AnalysisFinished, AnalysisReport, AnalysisStarted, EventCallback,
-                                    GroupingStarted, PhotoAnalyzed)
+from engine.analysis.events import (
+                                    AnalysisEvent,
+                                    AnalysisFinished,
+                                    AnalysisReport,
+                                    AnalysisStarted,
+                                    EventCallback,
+                                    GroupingStarted,
+                                    PhotoAnalyzed,
+)
 from engine.analysis.grouping import regroup
 from engine.analysis.pipeline import analyze_library, regroup_library
 from engine.analysis.storage import BurstInfo, FaceRow, PhotoAnalysis, ScoreRow, analysis_of, read_analyses

@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Union
 
 
 @dataclass(frozen=True)
@@ -71,5 +70,5 @@ class AnalysisFinished:
     report: AnalysisReport
 
 
-AnalysisEvent = Union[AnalysisStarted, PhotoAnalyzed, GroupingStarted, AnalysisFinished]
+AnalysisEvent = AnalysisStarted | PhotoAnalyzed | GroupingStarted | AnalysisFinished
 EventCallback = Callable[[AnalysisEvent], None]

@@ -1,17 +1,17 @@
 """Library-wide burst grouping and best-shot ranking, from the stored per-photo analysis.
 
 Runs after the per-photo pass, over every analysed photo of the library (a burst
-may span photos analysed in different runs): :func:`engine.bursts.group_bursts`
+may span photos analysed in different runs): :func:`engine.analysis.bursts.group_bursts`
 on the stored pHash, look vector, brightness and capture time, then
-:func:`engine.best_shot.rank_group` inside each burst with the burst ranker's
+:func:`engine.analysis.best_shot.rank_group` inside each burst with the burst ranker's
 pairwise probabilities, eyes open (prominent faces), subject sharpness, blur and
 the sort score. The result replaces the ``bursts`` table.
 
 Look vectors: the installed embedding model's when its thresholds are calibrated:
 its manifest carries a similarity scale (``provenance["similarity_scale"]`` with
 ``strict_cosine`` and ``loose_cosine``, measured with ``bench/grouping.py --model --calibrate``),
-or :data:`engine.bursts.CALIBRATED_SCALES` knows the model by name (the shipped embedding).
-Otherwise :mod:`engine.descriptor`'s, calibrated, which the per-photo pass stores exactly then
+or :data:`engine.analysis.bursts.CALIBRATED_SCALES` knows the model by name (the shipped embedding).
+Otherwise :mod:`engine.analysis.descriptor`'s, calibrated, which the per-photo pass stores exactly then
 (:attr:`engine.analysis.modelset.ModelSet.looks`).
 
 Burst ranker, shipped form (output kind ``frame_score``): the per-photo pass stored a
@@ -41,17 +41,16 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from engine.analysis.best_shot import RankedShot, ShotEvidence, rank_group
+from engine.analysis.bursts import BurstGroup, GroupingSettings, PhotoRecord, capture_seconds, group_bursts
 from engine.analysis.control import AnalysisControl
 from engine.analysis.modelset import DESCRIPTOR_LOOKS, LookSpace, PairwiseModel
 from engine.analysis.storage import from_signed64, read_vectors
-from engine.best_shot import RankedShot, ShotEvidence, rank_group
-from engine.bursts import (BurstGroup, GroupingSettings, PhotoRecord, SimilarityScale,
-                           capture_seconds, group_bursts)
-from engine.catalog import Catalog
-from engine.decode import DecodeError
-from engine.models import InstalledModel
-from engine.preprocess import to_array
-from engine.thumbnails import analysis_image
+from engine.inference.preprocess import to_array
+from engine.inference.registry import InstalledModel
+from engine.library.catalog import Catalog
+from engine.library.decode import DecodeError
+from engine.library.thumbnails import analysis_image
 
 PAIR_NEIGHBOURS = 8
 #: Memory for burst-ranker inputs kept from the per-photo pass (about 1300 photos at 256 px).
@@ -153,7 +152,7 @@ def _evidence(row: sqlite3.Row) -> ShotEvidence:
                         faces=row["faces"], faces_eyes_closed=row["closed"], blurry=bool(row["blurry"]))
 
 
-def _rank(group: BurstGroup, photos: dict[int, sqlite3.Row], pairs: "PairSource | None") -> list[RankedShot]:
+def _rank(group: BurstGroup, photos: dict[int, sqlite3.Row], pairs: PairSource | None) -> list[RankedShot]:
     members = list(group.members)
     if group.kind == "bracket":
         note = f"exposure bracket of {len(members)} frames: kept together for merging, not culled"
@@ -172,7 +171,7 @@ def _write_group(conn: sqlite3.Connection, group: BurstGroup, shots: list[Ranked
 
 
 def _pair_source(catalog: Catalog, pairwise: PairwiseModel | None, frame_ranker: InstalledModel | None,
-                 kept: KeptImages | None) -> "PairSource | None":
+                 kept: KeptImages | None) -> PairSource | None:
     """Where a burst's pairwise probabilities come from: pair runs (two-input ranker) or stored frame scores."""
     if pairwise is not None:
         return PairCache(catalog, pairwise, kept)

@@ -2,7 +2,7 @@
 
 Per photo the run feeds every *image model* (the ``aesthetic`` and ``technical``
 scorers and the ``embedding``) in batches, plus the three face/eye models through
-:class:`engine.faces.FaceAnalyzer`. The ``pairwise`` burst ranker comes in two forms:
+:class:`engine.analysis.faces.FaceAnalyzer`. The ``pairwise`` burst ranker comes in two forms:
 a ``frame_score`` model (one image in, a score s per frame; P(a better than b) =
 sigmoid(s_a − s_b)) is an image model like the others, run in the same batches (the
 shipped one is a head of the quality/embedding file, so it adds no run of its own),
@@ -39,12 +39,12 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from engine.bursts import CALIBRATED_SCALES, DESCRIPTOR_SCALE, SimilarityScale
-from engine.faces import DETECTOR_MODEL, IRIS_MODEL, LANDMARK_MODEL, FaceAnalyzer
-from engine.model_contract import ContractError, score_from_output
-from engine.models import InstalledModel, ModelRegistry, output_index
-from engine.preprocess import InputSpec, preprocess
-from engine.runtime import ModelSession, RuntimeSettings, create_session
+from engine.analysis.bursts import CALIBRATED_SCALES, DESCRIPTOR_SCALE, SimilarityScale
+from engine.analysis.faces import DETECTOR_MODEL, IRIS_MODEL, LANDMARK_MODEL, FaceAnalyzer
+from engine.inference.contract import ContractError, score_from_output
+from engine.inference.preprocess import InputSpec, preprocess
+from engine.inference.registry import InstalledModel, ModelRegistry, output_index
+from engine.inference.runtime import ModelSession, RuntimeSettings, create_session
 
 #: Bump when the per-photo code (cues, faces use, hashes) changes what it stores:
 #: every photo is then analysed again. 2: analysis images shrunk with a box filter, eyes under
@@ -97,7 +97,7 @@ class LoadedModel:
         return self.installed.manifest.input
 
     def prepare(self, image: Image.Image) -> np.ndarray:
-        """One decoded photo as this model's input (the shared engine.preprocess)."""
+        """One decoded photo as this model's input (the shared engine.inference.preprocess)."""
         return preprocess(image, self.spec)
 
 
@@ -172,7 +172,7 @@ class PairwiseModel(LoadedModel):
         return 1.0 / (1.0 + np.exp(-values))  # pair_logit
 
 
-#: The name photo_embeddings rows of :mod:`engine.descriptor`'s look vectors carry.
+#: The name photo_embeddings rows of :mod:`engine.analysis.descriptor`'s look vectors carry.
 DESCRIPTOR_MODEL = "descriptor"
 
 
@@ -267,7 +267,7 @@ def load_model_set(registry: ModelRegistry, settings: RuntimeSettings, batch_siz
     """Open and probe the models serving each analysis task; never raises for a bad model.
 
     The face models open on a second thread meanwhile. Session creation itself is serialised
-    (engine.runtime silences ORT's process-wide logger under a lock), but reading and hashing
+    (engine.inference.runtime silences ORT's process-wide logger under a lock), but reading and hashing
     their manifests and their test run overlap the image models' opening: 0.11 -> 0.09 s wall.
     """
     refused = [f"{r.path.name}: {r.reason}" for r in registry.refused]
@@ -400,7 +400,7 @@ def _first_working(candidates: list[InstalledModel], settings: RuntimeSettings, 
 
 def _face_factory(registry: ModelRegistry, settings: RuntimeSettings,
                   refused: list[str]) -> tuple[Callable[[], FaceAnalyzer] | None, tuple[InstalledModel, ...]]:
-    """Faces need all three models, by their fixed names, in one folder (engine.faces loads them so).
+    """Faces need all three models, by their fixed names, in one folder (engine.analysis.faces loads them so).
 
     One analyzer serves every decoding thread: it only reads its sessions and anchors
     (onnxruntime's ``run`` is thread-safe), and opening three sessions per thread cost

@@ -2,7 +2,7 @@
 
 Threads of one run:
 
-* **decoding pool** (``workers`` threads): :func:`engine.analysis.photo.prepare_photo`
+* **decoding pool** (``workers`` threads): :func:`engine.analysis.photo_measures.prepare_photo`
   decodes each photo once at the analysis size and measures everything pixel-based
   (faces and eyes, cues, hashes, model input tensors). Pillow, numpy and ORT release
   the GIL, so two threads use two cores.
@@ -47,20 +47,26 @@ from pathlib import Path
 
 import numpy as np
 
-from engine import models as model_registry
+from engine.analysis.bursts import GroupingSettings
 from engine.analysis.control import AnalysisControl
-from engine.analysis.events import (AnalysisFinished, AnalysisReport, AnalysisStarted, EventCallback, GroupingStarted,
-                                    PhotoAnalyzed)
+from engine.analysis.events import (
+    AnalysisFinished,
+    AnalysisReport,
+    AnalysisStarted,
+    EventCallback,
+    GroupingStarted,
+    PhotoAnalyzed,
+)
 from engine.analysis.grouping import GroupingSummary, KeptImages, regroup
 from engine.analysis.modelset import ModelSet, PairwiseModel, load_model_set, look_space, ranker_for_regrouping
-from engine.analysis.photo import PhotoJob, PreparedPhoto, prepare_photo
+from engine.analysis.photo_measures import PhotoJob, PreparedPhoto, prepare_photo
 from engine.analysis.storage import pending_jobs, register_model_set
 from engine.analysis.writer import ResultWriter
-from engine.bursts import GroupingSettings
-from engine.catalog import Catalog
-from engine.models import ModelRegistry
-from engine.runtime import RuntimeSettings
-from engine.thumbnails import ThumbnailCache
+from engine.inference import registry as model_registry
+from engine.inference.registry import ModelRegistry
+from engine.inference.runtime import RuntimeSettings
+from engine.library.catalog import Catalog
+from engine.library.thumbnails import ThumbnailCache
 
 #: onnxruntime intra-op threads per model when the caller gives no settings (see the module docstring).
 DEFAULT_ORT_THREADS = 1
@@ -80,7 +86,7 @@ def analyze_library(
 ) -> AnalysisReport:
     """Score, measure and group every photo of a scanned library; see the module docstring.
 
-    Raises :class:`engine.catalog.CatalogNotFound` when the library was never scanned, and
+    Raises :class:`engine.library.catalog.CatalogNotFound` when the library was never scanned, and
     ValueError for a sensitivity outside 0..1 (before any work, not after the per-photo pass).
     """
     GroupingSettings(sensitivity=sensitivity)

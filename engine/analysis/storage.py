@@ -1,6 +1,6 @@
 """Analysis results in the catalog (schema v2): how they are written, and how the GUI and CLI read them.
 
-Tables (created by ``engine.catalog`` migration 2; every row goes when its photo goes):
+Tables (created by ``engine.library.catalog`` migration 2; every row goes when its photo goes):
 
 * ``model_sets(signature, models, created_at)``: the per-photo model list (JSON
   ``{pipeline, models: [{task, name, sha256}]}``) behind each signature.
@@ -14,9 +14,9 @@ Tables (created by ``engine.catalog`` migration 2; every row goes when its photo
   model, and one (task ``pairwise``) for a ``frame_score`` burst ranker, whose ``score`` is
   the frame score s that grouping compares (not on 1..10); ``raw`` is the output row as JSON.
 * ``photo_embeddings(photo_id, model, model_sha256, dim, vector)``: float32 little-endian
-  blobs; ``model`` is the embedding model's name or ``descriptor`` (engine.descriptor).
+  blobs; ``model`` is the embedding model's name or ``descriptor`` (engine.analysis.descriptor).
 * ``photo_cues(photo_id, cues, blurry, blur_reason, sharpness_region, subject_sharpness)``:
-  ``cues`` is :meth:`engine.cues.CueReport.as_dict` as JSON.
+  ``cues`` is :meth:`engine.analysis.cues.CueReport.as_dict` as JSON.
 * ``faces(photo_id, idx, x0, y0, x1, y1, score, prominent, right_eye_openness,
   left_eye_openness, eyes_closed, closed_probability)``: boxes as fractions (0..1) of the
   displayed (upright) photo; eyes are the subject's right/left; NULL when not measured.
@@ -33,14 +33,15 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
 from engine.analysis.modelset import DESCRIPTOR_MODEL, ImageModel, ModelOutput, ModelSet
-from engine.analysis.photo import PhotoJob, PreparedPhoto
-from engine.catalog import Catalog
+from engine.analysis.photo_measures import PhotoJob, PreparedPhoto
+from engine.library.catalog import Catalog
 
 _PHOTO_TABLES = ("photo_scores", "photo_embeddings", "photo_cues", "faces")
 

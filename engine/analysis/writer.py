@@ -1,7 +1,7 @@
 """The analysis's only catalog writer: a thread that commits finished photos in short transactions.
 
 SQLite connections belong to the thread that opened them, so the writer opens its
-own :class:`~engine.catalog.Catalog`. Results arrive on a queue from the inference
+own :class:`~engine.library.catalog.Catalog`. Results arrive on a queue from the inference
 thread; they are committed every ``batch_photos`` photos or ``batch_seconds``,
 whichever comes first, so a run killed at any instant keeps all but the last
 fraction of a second, and a resumed run skips what was committed.
@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from engine.analysis.modelset import ImageModel, ModelOutput, ModelSet
-from engine.analysis.photo import PreparedPhoto
+from engine.analysis.photo_measures import PreparedPhoto
 from engine.analysis.storage import write_photo
-from engine.catalog import Catalog
+from engine.library.catalog import Catalog
 
 Result = tuple[PreparedPhoto, Sequence[tuple[ImageModel, ModelOutput]]]
 _STOP = object()

@@ -19,7 +19,7 @@ Exit codes (stable; scripts may rely on them):
 Adding a command: create ``engine/cli/<module>.py`` exposing ``NAME``,
 ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``, then add the
 module's name to ``COMMAND_MODULES``. Commands raise :class:`LibraryNotFound`
-or :class:`~engine.catalog.CatalogError` for exit code 3; ``main`` turns them
+or :class:`~engine.library.catalog.CatalogError` for exit code 3; ``main`` turns them
 and Ctrl-C into the codes above so each command stays short.
 """
 
@@ -30,8 +30,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from engine.catalog import CatalogError
-from engine.scan import LibraryNotFound
+from engine.library.catalog import CatalogError
+from engine.library.scan import LibraryNotFound
 
 EXIT_OK = 0
 EXIT_FILE_ERRORS = 1

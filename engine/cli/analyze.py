@@ -14,10 +14,17 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from engine.analysis import AnalysisEvent, AnalysisReport, AnalysisStarted, GroupingStarted, PhotoAnalyzed, analyze_library
+from engine.analysis import (
+    AnalysisEvent,
+    AnalysisReport,
+    AnalysisStarted,
+    GroupingStarted,
+    PhotoAnalyzed,
+    analyze_library,
+)
 from engine.analysis.pipeline import DEFAULT_ORT_THREADS
-from engine.runtime import DEVICES, RuntimeSettings
-from engine.scan import scan_library
+from engine.inference.runtime import DEVICES, RuntimeSettings
+from engine.library.scan import scan_library
 
 NAME = "analyze"
 HELP = "analyse a library (scanning it first): quality scores, cues, faces and eyes, bursts and best shots"

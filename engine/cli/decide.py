@@ -15,9 +15,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from engine.catalog import PhotoRecord
 from engine.cli.library_scope import library_of
-from engine.decisions import KEEP, PICK, REJECT, UNFLAGGED, parse_label, redo, set_decisions, undo
+from engine.decisions.record import KEEP, PICK, REJECT, UNFLAGGED, parse_label, redo, set_decisions, undo
+from engine.library.catalog import PhotoRecord
 
 NAME = "decide"
 HELP = "pick/reject/unflag photos, set stars (0-5) or a colour label; --undo/--redo the last change"

@@ -25,8 +25,8 @@ import dataclasses
 import sys
 from pathlib import Path
 
-from engine.catalog import Catalog
 from engine.cli.output import add_format_argument, write_records
+from engine.library.catalog import Catalog
 
 NAME = "errors"
 HELP = "list the files of a scanned library that could not be read"

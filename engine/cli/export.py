@@ -15,7 +15,7 @@ import argparse
 from pathlib import Path
 
 from engine.cli.library_scope import library_of, progress_bar, report_problems
-from engine.export import export_picks
+from engine.decisions.export_picks import export_picks
 
 NAME = "export"
 HELP = "copy (or --move) picked photos with their partners and sidecars to another folder"

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from engine.catalog import Catalog, PhotoRecord
-from engine.decisions import find_catalog_for, photos_under
-from engine.sidecars import FileProblem, Progress
+from engine.decisions.record import find_catalog_for, photos_under
+from engine.decisions.sidecars import FileProblem, Progress
+from engine.library.catalog import Catalog, PhotoRecord
 
 
 @contextmanager

@@ -32,7 +32,7 @@ on were added compatibly with ``photocull-cli analyze``)::
           "sort_score": 7.4,               # 1..10 from the aesthetic model, else the technical one; null if none
           "sort_task": "technical",        # aesthetic | technical | null
           "analysis_status": "ok",         # ok | error (see analysis.error_message) | null (not analysed)
-          "blurry": false,                 # subject soft (engine.cues), or null
+          "blurry": false,                 # subject soft (engine.analysis.cues), or null
           "eyes_closed": false,            # a prominent face has closed eyes; null when no face was measured
           "burst_id": 12,                  # id of the group's first photo; photos alone form their own group
           "burst_kind": "burst",           # single | burst | bracket | null
@@ -79,8 +79,8 @@ from pathlib import Path
 from typing import Any
 
 from engine.analysis import PhotoAnalysis, read_analyses
-from engine.catalog import SORT_ORDERS, Catalog, PhotoRecord
 from engine.cli.output import add_format_argument, write_records
+from engine.library.catalog import SORT_ORDERS, Catalog, PhotoRecord
 
 NAME = "list"
 HELP = "list the photos of a scanned library with metadata and decisions"

@@ -1,9 +1,9 @@
 """``photocull-cli models``: the installed models, which one serves each task, the refused ones and why.
 
-JSON output schema ``photocull.models/1`` (fields are only added within version 1)::
+JSON output schema ``photocull.photo_list_model/1`` (fields are only added within version 1)::
 
     {
-      "schema": "photocull.models/1",
+      "schema": "photocull.photo_list_model/1",
       "provider": "CPU",                 # what runs the models with --device: "GPU (CUDA)" or "CPU"
       "provider_note": "",               # why that differs from what was asked; "" when it does not
       "sort": "No aesthetic model is installed; sorting by the technical quality score (...)",
@@ -26,14 +26,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from engine import models as registry_module
 from engine.cli.output import add_format_argument, write_records
-from engine.models import InstalledModel, ModelRegistry, RefusedModel
-from engine.runtime import DEVICES, RuntimeSettings, create_session
+from engine.inference import registry as registry_module
+from engine.inference.registry import InstalledModel, ModelRegistry, RefusedModel
+from engine.inference.runtime import DEVICES, RuntimeSettings, create_session
 
 NAME = "models"
 HELP = "list installed models (shipped and user), the one in use per task, refused ones with reasons, and the provider"
-SCHEMA = "photocull.models/1"
+SCHEMA = "photocull.photo_list_model/1"
 TABLE_COLUMNS = ("status", "task", "name", "origin", "size", "sha256", "reason")
 
 

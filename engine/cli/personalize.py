@@ -19,9 +19,9 @@ import sys
 from pathlib import Path
 
 from engine import personalize as taste
-from engine.catalog import Catalog
 from engine.cli.library_scope import progress_bar
-from engine.decisions import find_catalog_for
+from engine.decisions.record import find_catalog_for
+from engine.library.catalog import Catalog
 
 NAME = "personalize"
 HELP = "learn your taste from your decisions (picks, rejects, stars, burst choices); reset/export/import it"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from engine.scan import ScanReport, scan_library
+from engine.library.scan import ScanReport, scan_library
 
 NAME = "scan"
 HELP = "scan a folder (recursively) into its catalog: metadata and thumbnails, incrementally"

@@ -21,7 +21,7 @@ import argparse
 from pathlib import Path
 
 from engine.cli.library_scope import library_of, progress_bar, report_problems
-from engine.sidecars import Naming, SidecarSettings, import_sidecars, write_sidecars
+from engine.decisions.sidecars import Naming, SidecarSettings, import_sidecars, write_sidecars
 
 NAME = "sidecars"
 HELP = "write decisions to XMP sidecars (--write) or import them from sidecars (--import)"

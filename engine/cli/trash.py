@@ -14,7 +14,7 @@ import argparse
 from pathlib import Path
 
 from engine.cli.library_scope import library_of, progress_bar, report_problems
-from engine.trash import can_undo, trash_rejects
+from engine.decisions.trash import can_undo, trash_rejects
 
 NAME = "trash"
 HELP = "move rejected photos (with partners and sidecars) to the system trash"

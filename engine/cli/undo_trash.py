@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from engine.cli.library_scope import library_of, report_problems
-from engine.trash import TrashUndoUnavailable, undo_trash
+from engine.decisions.trash import TrashUndoUnavailable, undo_trash
 
 NAME = "undo-trash"
 HELP = "restore the files the last `trash` command moved to the system trash"

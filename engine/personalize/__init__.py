@@ -24,11 +24,17 @@ Modules: :mod:`~engine.personalize.features` (what the model sees),
 
 from __future__ import annotations
 
-from engine.catalog import Catalog
+from engine.library.catalog import Catalog
 from engine.personalize.calibrate import CalibrationPair, least_sure_pairs, record_choice
 from engine.personalize.fit import MIN_DECISIONS, MIN_PAIRS, WIN_MARGIN, PersonalizeReport, personalize
 from engine.personalize.model import PersonalModel, PersonalModelError
-from engine.personalize.scoring import active_model, pairwise_from_scores, personal_pairwise, personal_scores, rank_bursts
+from engine.personalize.scoring import (
+    active_model,
+    pairwise_from_scores,
+    personal_pairwise,
+    personal_scores,
+    rank_bursts,
+)
 from engine.personalize.store import export_model, import_model, load_model, reset, versions
 
 

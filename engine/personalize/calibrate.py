@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.catalog import Catalog
+from engine.library.catalog import Catalog
 from engine.personalize import store
 from engine.personalize.dataset import USER_SOURCES, utility_of
 from engine.personalize.scoring import raw_scores

@@ -32,12 +32,12 @@ burst's id, or its own id outside bursts.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import numpy as np
 
-from engine.catalog import Catalog
+from engine.library.catalog import Catalog
 
 NOT_CHOSEN = 1.0
 PICKED_STARS = 3.0

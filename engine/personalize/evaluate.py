@@ -38,7 +38,7 @@ class Examples:
     group: np.ndarray        # (rows,) fold group of each feature row, -1 when not an example
 
     @classmethod
-    def build(cls, preferences: Preferences, index: dict[int, int], rows: int) -> "Examples":
+    def build(cls, preferences: Preferences, index: dict[int, int], rows: int) -> Examples:
         group = np.full(rows, -1, dtype=np.int64)
         for pid, g in preferences.groups.items():
             group[index[pid]] = g

@@ -8,7 +8,7 @@ Three blocks, all read from the catalog (``engine.analysis`` wrote them), none n
   on 1280 raw dimensions would need thousands of decisions to stop overfitting; the
   principal axes keep most of the variance (scene type, colour, layout) in a few numbers.
   Without an embedding model the analysis' own descriptor is used the same way.
-* the **cues**: exposure, contrast, colourfulness, noise and sharpness (:mod:`engine.cues`),
+* the **cues**: exposure, contrast, colourfulness, noise and sharpness (:mod:`engine.analysis.cues`),
   plus face count and the closed-eyes flag.
 * the **scores**: every scoring model's output (technical quality; aesthetic when installed).
 
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.catalog import Catalog
+from engine.library.catalog import Catalog
 
 LOOK_COMPONENTS = 24
 DESCRIPTOR_MODEL = "descriptor"
@@ -68,7 +68,7 @@ class FeatureSpace:
         return tuple(f"look_{i}" for i in range(self.look_basis.shape[1])) + self.tabular_names
 
     @classmethod
-    def fit(cls, raw: RawFeatures, components: int = LOOK_COMPONENTS) -> "FeatureSpace":
+    def fit(cls, raw: RawFeatures, components: int = LOOK_COMPONENTS) -> FeatureSpace:
         look_mean, basis = _principal_axes(raw.look, components)
         empty = cls(raw.look_model, look_mean, basis, raw.tabular_names,
                     np.zeros(basis.shape[1] + len(raw.tabular_names)), np.ones(basis.shape[1] + len(raw.tabular_names)))
@@ -101,7 +101,7 @@ class FeatureSpace:
         return {"look_model": self.look_model, "tabular_names": list(self.tabular_names)}
 
     @classmethod
-    def from_arrays(cls, arrays: dict[str, np.ndarray], description: dict) -> "FeatureSpace":
+    def from_arrays(cls, arrays: dict[str, np.ndarray], description: dict) -> FeatureSpace:
         return cls(description["look_model"], arrays["look_mean"], arrays["look_basis"],
                    tuple(description["tabular_names"]), arrays["center"], arrays["scale"])
 

@@ -20,12 +20,12 @@ count, not the pair count, sets the noise: about two standard errors of an accur
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
-from typing import Callable
 
 import numpy as np
 
-from engine.catalog import Catalog
+from engine.library.catalog import Catalog
 from engine.personalize import store
 from engine.personalize.dataset import BURST, CALIBRATION, OVERALL, PAIR_KINDS, Preferences, read_preferences
 from engine.personalize.evaluate import HEADS, Examples, Scorecard, cross_validate, fit_heads
@@ -68,7 +68,7 @@ class PersonalizeReport:
         return self.status == ACTIVE
 
     def as_dict(self) -> dict:
-        return {"format": "photocull.personalize/1", **asdict(self)}
+        return {"format": "photocull.personalize_menu/1", **asdict(self)}
 
 
 def personalize(catalog: Catalog, progress: Progress | None = None) -> PersonalizeReport:

@@ -53,7 +53,7 @@ class PersonalModel:
         return buffer.getvalue()
 
     @classmethod
-    def from_bytes(cls, data: bytes, source: str = "file") -> "PersonalModel":
+    def from_bytes(cls, data: bytes, source: str = "file") -> PersonalModel:
         try:
             with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
                 meta = json.loads(str(arrays["meta"]))

@@ -12,8 +12,8 @@ from collections.abc import Hashable
 import numpy as np
 
 from engine.analysis import read_analyses
-from engine.best_shot import PairwiseProbability, RankedShot, ShotEvidence, rank_group
-from engine.catalog import Catalog
+from engine.analysis.best_shot import PairwiseProbability, RankedShot, ShotEvidence, rank_group
+from engine.library.catalog import Catalog
 from engine.personalize import store
 from engine.personalize.evaluate import average_ranks
 from engine.personalize.features import read_raw_features
@@ -54,7 +54,7 @@ def personal_scores(catalog: Catalog) -> dict[int, float]:
 
 
 def personal_pairwise(catalog: Catalog) -> PairwiseProbability | None:
-    """``P(a beats b)`` for two photo ids by the personal model, for ``engine.best_shot.rank_group``."""
+    """``P(a beats b)`` for two photo ids by the personal model, for ``engine.analysis.best_shot.rank_group``."""
     model = active_model(catalog)
     if model is None:
         return None
@@ -73,7 +73,7 @@ def pairwise_from_scores(scores: dict[int, float], temperature: float = 1.0) -> 
 
 
 def rank_bursts(catalog: Catalog) -> dict[int, RankedShot]:
-    """Every burst re-ranked with the personal model in the pairwise slot of ``engine.best_shot``.
+    """Every burst re-ranked with the personal model in the pairwise slot of ``engine.analysis.best_shot``.
 
     Eyes, subject sharpness, blur and the quality score still count with their usual weights;
     the personal model replaces the generic burst ranker. Empty when no personal model is on.

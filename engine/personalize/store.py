@@ -18,9 +18,9 @@ import re
 import shutil
 from pathlib import Path
 
-from engine import paths
-from engine.atomic import write_atomic
-from engine.catalog import Catalog
+from engine.config import paths
+from engine.config.atomic_write import write_atomic
+from engine.library.catalog import Catalog
 from engine.personalize.model import PersonalModel, PersonalModelError
 
 KEEP_VERSIONS = 10

@@ -1,4 +1,4 @@
-"""One photo drawn with a :class:`engine.viewport.Viewport` (fit / 100 %, pan, zoom).
+"""One photo drawn with a :class:`engine.culling.viewport.Viewport` (fit / 100 %, pan, zoom).
 
 Several canvases may share one :class:`SharedViewport` — that is the whole of
 "synchronised zoom and pan" in compare. The canvas draws whatever the
@@ -12,8 +12,8 @@ from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
-from engine.cull_photo import CullPhoto
-from engine.viewport import Viewport
+from engine.culling.cull_photo import CullPhoto
+from engine.culling.viewport import Viewport
 from photocull import style
 from photocull.workers import PreviewLoader
 

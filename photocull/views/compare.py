@@ -14,7 +14,7 @@ import math
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QWidget
 
-from engine.cull_photo import CullPhoto
+from engine.culling.cull_photo import CullPhoto
 from photocull.views.canvas import ImageCanvas, SharedViewport, caption_for
 from photocull.workers import PreviewLoader
 

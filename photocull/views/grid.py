@@ -22,7 +22,7 @@ from PySide6.QtCore import QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from engine.cull_photo import CullPhoto
+from engine.culling.cull_photo import CullPhoto
 from photocull import style
 from photocull.workers import THUMB_SIDE
 

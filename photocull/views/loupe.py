@@ -1,7 +1,7 @@
 """The loupe: one photo large, fit or 100 %, with jumps to faces and to the sharpest region.
 
 The zoom state is a normalised centre + a full-resolution zoom factor
-(:mod:`engine.viewport`), and it is *kept* when stepping to the next photo: at
+(:mod:`engine.culling.viewport`), and it is *kept* when stepping to the next photo: at
 100 % on a face, the arrow keys walk the burst with the face under the cursor.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from engine.cull_photo import CullPhoto
+from engine.culling.cull_photo import CullPhoto
 from photocull.views.canvas import ImageCanvas, SharedViewport, caption_for
 from photocull.workers import PreviewLoader
 

@@ -27,17 +27,17 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import torch
 from torch.nn import functional as F
 from tqdm import tqdm
 
-from engine.model_contract import Metric, ModelManifest, OutputSpec, sha256_of, write_manifest
-from engine.preprocess import InputSpec
+from engine.inference.contract import Metric, ModelManifest, OutputSpec, sha256_of, write_manifest
+from engine.inference.preprocess import InputSpec
 from training.assets import imagenet_weights, quality
 from training.assets.photo_sets import HELDOUT_PHOTOS, TRAIN_PHOTOS, TRAINING_DATA, Photo, load_photos, photo_record
 from training.assets.quality_eval import OnnxModel, evaluate_burst

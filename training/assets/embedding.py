@@ -11,12 +11,12 @@ the app asks when it groups bursts.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
-from engine.model_contract import OutputSpec
+from engine.inference.contract import OutputSpec
 from training.assets import imagenet_weights
 from training.assets.quality import QUALITY_INPUT
 from training.assets.quality_eval import OnnxModel

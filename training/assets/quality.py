@@ -40,21 +40,21 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import torch
 from PIL import Image
 from tqdm import tqdm
 
-from engine.model_contract import Metric, OutputSpec, load_manifest, write_manifest
-from engine.preprocess import InputSpec, preprocess
+from engine.inference.contract import Metric, OutputSpec, load_manifest, write_manifest
+from engine.inference.preprocess import InputSpec, preprocess
 from training.assets import imagenet_weights
 from training.assets.photo_sets import HELDOUT_PHOTOS, TRAIN_PHOTOS, TRAINING_DATA, Photo, load_photos, photo_record
 from training.assets.quality_eval import OnnxModel, QualityReport, evaluate_quality
-from training.assets.shipping import DEFAULT_WORK_DIR, AssetRecipe, build_provenance, resolve_wheel, seed_everything
+from training.assets.shipping import DEFAULT_WORK_DIR, AssetRecipe, build_provenance, seed_everything
 from training.checkpoints import save_checkpoint
 from training.distortions import BACKGROUND_BLUR, DEFECTS, LEVELS, Ellipse, distort
 from training.models.distortion_ranker import DistortionRanker

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import torch
 
-from engine.model_contract import Metric, ModelManifest, sha256_of, write_manifest
-from engine.preprocess import InputSpec
+from engine.inference.contract import Metric, ModelManifest, sha256_of, write_manifest
+from engine.inference.preprocess import InputSpec
 from training.assets import burst_ranker, embedding, imagenet_weights, quality
 from training.assets.photo_sets import HELDOUT_PHOTOS, TRAIN_PHOTOS, load_photos
 from training.assets.quality_eval import OnnxModel

@@ -9,24 +9,24 @@ background-blurred photo scores at least as high as the original.
 Burst ranker: in a real burst, degrade one frame and ask the model whether an
 untouched *other* frame is better; accuracy is the share of correct answers.
 
-Models are called through ONNX Runtime with ``engine.preprocess`` — exactly what
+Models are called through ONNX Runtime with ``engine.inference.preprocess`` — exactly what
 the app runs — via the small :class:`OnnxModel` wrapper.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import permutations
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 from PIL import Image
 from scipy.stats import spearmanr
 
-from engine.model_contract import ModelManifest, load_manifest
-from engine.preprocess import preprocess_batch
-from engine.runtime import RuntimeSettings, create_session
+from engine.inference.contract import ModelManifest, load_manifest
+from engine.inference.preprocess import preprocess_batch
+from engine.inference.runtime import RuntimeSettings, create_session
 from training.distortions import BACKGROUND_BLUR, DEFECTS, LEVELS, distort
 
 BURST_DEGRADATIONS: tuple[str, ...] = ("gaussian_blur", "motion_blur", "gaussian_noise", "underexposure", "overexposure")

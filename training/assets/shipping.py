@@ -24,9 +24,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from engine.model_contract import OutputSpec
-from engine.preprocess import InputSpec
-
+from engine.inference.contract import OutputSpec
+from engine.inference.preprocess import InputSpec
 
 #: Where builders keep checkpoints between steps (the burst ranker starts from the quality ranker's).
 DEFAULT_WORK_DIR = Path("build/assets")

@@ -6,7 +6,7 @@ reference code), fine-tune a copy of the generic model on the K for ``--epochs``
 batch with Adam on MSE(score/10, rating/5), and compute SRCC on the worker's remaining
 images. SRCC is averaged over the repeats, then over workers; the generic model's
 "no-train" SRCC on the same splits is reported beside it. Workers with K or fewer usable
-images are skipped for that K (and counted). Images are decoded by ``engine.decode``.
+images are skipped for that K (and counted). Images are decoded by ``engine.library.decode``.
 """
 
 from __future__ import annotations

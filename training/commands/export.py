@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
 
 def checkpoint_metrics(checkpoint, dataset: str) -> list:
     """The checkpoint's validation metrics and authors' reported numbers as manifest metrics."""
-    from engine.model_contract import Metric
+    from engine.inference.contract import Metric
 
     metrics = []
     for key, value in sorted(checkpoint.metrics.items()):

@@ -2,7 +2,7 @@
 
 Reads the app's catalog of ``--catalog`` (a scanned, decided library) with
 :mod:`engine.personalize.dataset` (utilities from picks, rejects and stars; pairs from burst
-choices and calibration answers), decodes the photos with ``engine.decode``, holds out
+choices and calibration answers), decodes the photos with ``engine.library.decode``, holds out
 ``--holdout`` of the burst groups, fine-tunes the head (``--scope head``) or head + last
 blocks (``--scope last``) on the rest (:mod:`training.personalize`), and reports held-out
 pairwise accuracy and SRCC against stars for the base and the tuned model. Then it exports
@@ -45,9 +45,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from engine import paths
-    from engine.catalog import CatalogError
-    from engine.decisions import find_catalog_for
+    from engine.config import paths
+    from engine.decisions.record import find_catalog_for
+    from engine.library.catalog import CatalogError
     from training.personalize import TuneSettings, fine_tune, load_tensors, pairwise_accuracy, predict
 
     device = torch.device(resolve_device(args.device))
@@ -140,7 +140,7 @@ def _base(args, device):
 
 
 def _export(args, tuned, preset, task, report, user_dir: Path) -> dict:
-    from engine.model_contract import Metric
+    from engine.inference.contract import Metric
     from training.export import export_onnx
 
     name = args.name or f"personal-{preset.name}"

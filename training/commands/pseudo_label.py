@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_outputs(args: argparse.Namespace, names: list[str], chosen: "Selection", pool_size: int) -> None:
+def _write_outputs(args: argparse.Namespace, names: list[str], chosen: Selection, pool_size: int) -> None:
     import numpy as np
 
     from training.datasets import ava

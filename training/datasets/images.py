@@ -11,9 +11,10 @@ bad JPEG costs one sample, not a training run.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -21,7 +22,7 @@ from PIL import Image
 from torch.utils.data import Dataset, default_collate
 from tqdm import tqdm
 
-from engine.decode import DecodeError, open_image
+from engine.library.decode import DecodeError, open_image
 from training.datasets.ranking import RankedPair
 from training.datasets.table import LabelTable
 

@@ -9,8 +9,8 @@ reference image where distortions of one scene must not leak across splits.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 

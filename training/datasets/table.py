@@ -9,9 +9,9 @@ distributions (AVA, KonIQ, TID2013 as idealo builds it) or scalar scores, and
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
@@ -48,7 +48,7 @@ class LabelTable:
         targets = np.stack([row.target for row in self.rows]) if self.rows else np.zeros((0, 1))
         return mos_from_distribution(targets) if self.kind == "distribution" else targets[:, 0].astype(np.float64)
 
-    def subset(self, keep: list[int], source_note: str = "") -> "LabelTable":
+    def subset(self, keep: list[int], source_note: str = "") -> LabelTable:
         return LabelTable([self.rows[i] for i in keep], self.kind, self.scale, self.source + source_note, self.extra)
 
 

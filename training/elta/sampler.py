@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
 
 import numpy as np
 import torch
@@ -103,7 +103,7 @@ def read_scene_labels(path: Path) -> dict[str, str]:
     stems so ``953619`` and ``953619.jpg`` match the same AVA image.
     """
     scenes: dict[str, str] = {}
-    for number, row in read_csv_rows(Path(path)):
+    for _number, row in read_csv_rows(Path(path)):
         name = row.get("image", row.get("image_id"))
         if name is None or "category" not in row:
             raise LabelFormatError(f"{path}: scene labels need an image (or image_id) and a category column")

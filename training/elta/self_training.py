@@ -11,8 +11,8 @@ the "counts" are probabilities, which the AVA reader normalises anyway), so
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 

@@ -16,8 +16,8 @@ needs more than 10 of them; ELTA 2.0 uses the *sharpened* one and needs ≥ 10.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 

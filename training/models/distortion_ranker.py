@@ -18,7 +18,7 @@ which is what lets a few hundred CPU steps on a couple of dozen photos work.
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import torch
 from torch import nn
@@ -118,7 +118,7 @@ class DistortionRanker(nn.Module):
         pooled = [maps.mean(dim=(2, 3)), maps.amax(dim=(2, 3))] + ([] if tone is None else [tone])
         return self.head(torch.cat(pooled, dim=1))
 
-    def train(self, mode: bool = True) -> "DistortionRanker":
+    def train(self, mode: bool = True) -> DistortionRanker:
         super().train(mode)
         self.trunk.features[: self.trainable_from].eval()  # frozen blocks keep their ImageNet BN statistics
         return self

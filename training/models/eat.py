@@ -23,7 +23,7 @@ Two modes share one ``state_dict``:
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import torch
 

@@ -22,7 +22,7 @@ returns ``(outputs, features)`` for the B + pairs rows.
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import torch
 from torch import nn

@@ -11,7 +11,7 @@ is refused instead of half-loaded.
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import torch
 from torch import nn

@@ -11,7 +11,7 @@ MobileNetV2 ``Dropout(0.2)``), so the head is the paper's alone.
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import torch
 from torch import nn

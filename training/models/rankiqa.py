@@ -16,7 +16,7 @@ the repository's d-li14 MobileNetV3 files have another key layout).
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import torch
 from torch import nn

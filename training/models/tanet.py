@@ -37,7 +37,7 @@ model and is what ``eval --mode faithful`` vs ``--mode deployable`` measures.
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import torch
 import torch.nn.functional as F

@@ -1,0 +1,240 @@
+"""A culling session: the photo list the views show, and what a key press does to it.
+
+This is the logic behind the desktop app, without Qt, so it is tested directly:
+
+* the library's photos (catalog records + analysis insights), sorted and
+  filtered, with bursts collapsed behind their best frame unless expanded;
+* decisions on a set of photo ids (the grid's selection, or the loupe's one
+  photo), written to the catalog at once through :mod:`engine.decisions.record`
+  (crash-safe, one undo step per action) and mirrored into the in-memory list;
+* undo / redo, auto-advance, and auto-cull proposals (:mod:`engine.decisions.auto_cull`).
+
+Decisions update photos *in place*: a photo rejected while "picks only" is
+shown stays where it is until the view is rebuilt (a new sort or filter), so
+nothing jumps away under the cursor mid-cull — as in Lightroom.
+
+Not thread-safe: it owns a :class:`Catalog` connection, which belongs to the
+thread that opened it (the GUI thread). Background work opens its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from engine.config.settings import AppSettings
+from engine.culling.cull_photo import CullPhoto
+from engine.culling.filters import PhotoFilter, apply_filter
+from engine.culling.insights import PhotoInsight, load_insights
+from engine.culling.keymap import decision_for_key
+from engine.culling.sorting import sort_photos
+from engine.decisions import auto_cull
+from engine.decisions.record import KEEP, Decision, redo, set_decisions, stored_decisions, undo
+from engine.library.catalog import Catalog
+
+if TYPE_CHECKING:
+    from engine.library.photo_changes import PhotoChanges
+
+
+def read_photos(catalog: Catalog) -> list[CullPhoto]:
+    """Every photo that still has a file, with its insight; capture-time order."""
+    insights = load_insights(catalog)
+    return [
+        CullPhoto(record, insights.get(record.id, PhotoInsight()))
+        for record in catalog.photos(sort="time")
+        if record.path
+    ]
+
+
+@dataclass
+class ViewState:
+    sort: str = "time"
+    filter: PhotoFilter = field(default_factory=PhotoFilter)
+    collapse_bursts: bool = True
+    expanded: set[int] = field(default_factory=set)   # burst ids shown frame by frame
+
+
+class CullingSession:
+    def __init__(self, catalog: Catalog, settings: AppSettings | None = None):
+        self.catalog = catalog
+        self.settings = settings or AppSettings()
+        self.state = ViewState()
+        self.photos: list[CullPhoto] = []
+        self.visible: list[CullPhoto] = []
+        self._by_id: dict[int, CullPhoto] = {}
+        self._row_of: dict[int, int] = {}
+
+    @classmethod
+    def open(cls, root: Path, settings: AppSettings | None = None) -> CullingSession:
+        session = cls(Catalog.open(root), settings)
+        session.reload()
+        return session
+
+    @property
+    def root(self) -> Path:
+        return self.catalog.root
+
+    def close(self) -> None:
+        self.catalog.close()
+
+    # -- the list -------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Re-read photos, decisions and insights from the catalog (after a scan or analysis)."""
+        self.set_photos(read_photos(self.catalog))
+
+    def set_photos(self, photos: list[CullPhoto]) -> None:
+        """Replace the photo list (read by :func:`read_photos`, possibly on another thread)."""
+        self.photos = list(photos)
+        self._by_id = {photo.id: photo for photo in self.photos}
+        self.state.expanded &= {p.insight.burst_id for p in self.photos if p.insight.burst_id is not None}
+        self.rebuild()
+
+    def merge(self, changes: PhotoChanges) -> bool:
+        """Fold in changes read elsewhere (:mod:`engine.library.photo_changes`); True when the visible list
+        changed shape (rows added, removed or moved), False when only row contents changed.
+
+        Decisions of photos already listed are kept from this session: the user may have
+        changed them since the other reader looked, and this session wrote them.
+        """
+        before = [photo.id for photo in self.visible]
+        removed = set(changes.removed)
+        by_id = {pid: photo for pid, photo in self._by_id.items() if pid not in removed}
+        for photo in changes.changed:
+            known = by_id.get(photo.id)
+            by_id[photo.id] = photo if known is None else photo.with_decision(known.decision)
+        ordered = [by_id.pop(p.id) for p in self.photos if p.id in by_id]
+        self.set_photos(ordered + list(by_id.values()))
+        return [photo.id for photo in self.visible] != before
+
+    def rebuild(self) -> None:
+        """Apply sort, filter and burst collapsing to produce ``visible``."""
+        shown = sort_photos(apply_filter(self.photos, self.state.filter), self.state.sort)
+        if self.state.collapse_bursts:
+            shown = self._collapse(shown)
+        self.visible = shown
+        self._row_of = {photo.id: row for row, photo in enumerate(shown)}
+
+    def _collapse(self, photos: list[CullPhoto]) -> list[CullPhoto]:
+        """Keep one cover per collapsed burst (its best frame, else its first shown)."""
+        covers: dict[int, int] = {}
+        kept: list[CullPhoto] = []
+        for photo in photos:
+            burst = photo.insight.burst_id
+            if burst is None or burst in self.state.expanded:
+                kept.append(photo)
+            elif burst not in covers:
+                covers[burst] = len(kept)
+                kept.append(photo)
+            elif photo.insight.is_burst_best:
+                kept[covers[burst]] = photo
+        return kept
+
+    def set_sort(self, key: str) -> None:
+        self.state.sort = key
+        self.rebuild()
+
+    def set_filter(self, photo_filter: PhotoFilter) -> None:
+        self.state.filter = photo_filter
+        self.rebuild()
+
+    def set_collapse_bursts(self, collapse: bool) -> None:
+        self.state.collapse_bursts = collapse
+        self.rebuild()
+
+    def toggle_burst(self, photo_id: int) -> bool:
+        """Expand or collapse the burst of ``photo_id``; True if it is expanded now."""
+        burst = self.photo(photo_id).insight.burst_id
+        if burst is None:
+            return False
+        self.state.expanded ^= {burst}
+        self.rebuild()
+        return burst in self.state.expanded
+
+    def photo(self, photo_id: int) -> CullPhoto:
+        return self._by_id[photo_id]
+
+    def has(self, photo_id: int) -> bool:
+        return photo_id in self._by_id
+
+    def row_of(self, photo_id: int) -> int | None:
+        return self._row_of.get(photo_id)
+
+    def burst_members(self, photo_id: int) -> list[CullPhoto]:
+        """Every frame of the burst holding ``photo_id``, best first (just that photo for a single)."""
+        burst = self.photo(photo_id).insight.burst_id
+        if burst is None:
+            return [self.photo(photo_id)]
+        members = [p for p in self.photos if p.insight.burst_id == burst]
+        return sorted(members, key=lambda p: (p.insight.burst_rank or 10**6, p.record.capture_time or "", p.record.path))
+
+    def next_row(self, row: int, step: int = 1) -> int:
+        """The row ``step`` away, clamped to the list."""
+        if not self.visible:
+            return 0
+        return max(0, min(len(self.visible) - 1, row + step))
+
+    # -- decisions ------------------------------------------------------------------
+
+    def decide(self, photo_ids: Iterable[int], *, flag=KEEP, rating=KEEP, label=KEEP) -> list[int]:
+        """Change decisions of ``photo_ids`` as one undoable action; returns the ids whose decision changed."""
+        ids = [pid for pid in dict.fromkeys(photo_ids) if pid in self._by_id]
+        before = {pid: self._by_id[pid].decision for pid in ids}
+        if not set_decisions(self.catalog, ids, flag=flag, rating=rating, label=label):
+            return []
+        self._refresh_decisions(ids)
+        return [pid for pid in ids if self._by_id[pid].decision != before[pid]]
+
+    def apply_key(self, key: str, photo_ids: Sequence[int]) -> list[int] | None:
+        """A culling key (P, X, U, 0–9) on ``photo_ids``; None when ``key`` is not a culling key."""
+        binding = decision_for_key(key)
+        if binding is None:
+            return None
+        return self.decide(photo_ids, flag=binding.flag, rating=binding.rating, label=binding.label)
+
+    def advance_after(self, key: str, row: int) -> int:
+        """Where the loupe goes after ``key`` on ``row``: the next photo when auto-advance is on
+        and the key set a flag or stars (labels are often stacked, so they stay)."""
+        binding = decision_for_key(key)
+        moves = binding is not None and (binding.changes_flag or binding.rating is not KEEP)
+        return self.next_row(row) if moves and self.settings.auto_advance else row
+
+    def undo(self) -> list[int]:
+        return self._refresh_decisions(undo(self.catalog))
+
+    def redo(self) -> list[int]:
+        return self._refresh_decisions(redo(self.catalog))
+
+    def _refresh_decisions(self, ids: Sequence[int]) -> list[int]:
+        stored = stored_decisions(self.catalog, ids)
+        for pid in ids:
+            if pid in self._by_id:
+                decision = stored[pid].decision if pid in stored else Decision()
+                self._by_id[pid] = self._by_id[pid].with_decision(decision)
+        self.photos = [self._by_id[p.id] for p in self.photos]
+        self.visible = [self._by_id[p.id] for p in self.visible]
+        return list(ids)
+
+    @property
+    def writes_sidecars_on_decision(self) -> bool:
+        return self.settings.sidecar_write == "every_decision"
+
+    # -- auto-cull ------------------------------------------------------------------
+
+    def propose_auto_cull(self) -> list[auto_cull.Proposal]:
+        return auto_cull.propose(self.photos)
+
+    def accept_proposals(self, proposals: Sequence[auto_cull.Proposal]) -> list[int]:
+        if not proposals:
+            return []
+        auto_cull.accept(self.catalog, proposals)
+        return self._refresh_decisions([p.photo_id for p in proposals])
+
+    # -- summary --------------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        flags = [p.record.flag for p in self.photos]
+        return {"photos": len(flags), "picks": flags.count(1), "rejects": flags.count(-1),
+                "shown": len(self.visible)}

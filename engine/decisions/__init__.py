@@ -1,0 +1,1 @@
+"""The photographer's decisions: recorded with undo, written to XMP sidecars, exported, trashed, proposed."""

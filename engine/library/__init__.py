@@ -1,0 +1,1 @@
+"""The photo library: finding and decoding files, their metadata, thumbnails, the catalog and the scan."""

@@ -1,0 +1,1 @@
+"""Builders the tests share: photos, libraries, ONNX models, corpora, tiny torch models."""
