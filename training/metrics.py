@@ -1,4 +1,4 @@
-"""Evaluation metrics exactly as MODELS.md §9 defines them (numpy/scipy, no torch).
+"""Evaluation metrics exactly as docs/models.md#metrics defines them (numpy/scipy, no torch).
 
 Every function takes whole-test-set arrays: SRCC and PLCC are computed once
 over the full set (as the reference repos do), never averaged over batches.

@@ -1,4 +1,4 @@
-"""EAT presets (MODELS.md §3.2), registered when :mod:`training.presets` is imported.
+"""EAT presets (docs/models.md#eat), registered when :mod:`training.presets` is imported.
 
 The recipe as the released ``AVA/main_nni.py`` / ``TAD66K/main_nni.py`` have it:
 plain Adam on every parameter, no weight decay; AVA: lr 1e-6 (the default of the
@@ -13,7 +13,7 @@ from __future__ import annotations
 from training.presets import AVA_DATA, SQUARE_224, TAD66K_DATA, Preset, TrainAugment, register_preset
 
 _COMMON = dict(
-    source="MODELS.md §3.1-3.3",
+    source="docs/models.md#eat",
     model="eat",
     modes=("faithful", "deployable"),
     default_mode="deployable",
