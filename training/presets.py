@@ -136,7 +136,7 @@ def list_presets() -> list[str]:
 AVA_DATA = "AVA (aesthetic labels: vote histograms; research-only images)"
 TAD66K_DATA = "TAD66K (aesthetic labels; Flickr images, research-only)"
 
-# --- TANet (§2) ------------------------------------------------------------------------
+# --- TANet (docs/models.md#tanet) -------------------------------------------------------
 #: TANet's Adam param groups, one per branch (docs/models.md#tanet): the frozen Places365
 #: ResNet, the MobileNetV2 aesthetics branch, the fusion head (L6), the RGB head (L4),
 #: the hypernetwork (L1) and the target net (L2/L3).
@@ -198,7 +198,7 @@ register_preset(
     )
 )
 
-# --- NIMA (§7) --------------------------------------------------------------------------
+# --- NIMA (docs/models.md#nima) ---------------------------------------------------------
 
 
 def _nima(backbone: str, label: str) -> Preset:
@@ -252,7 +252,7 @@ register_preset(
     )
 )
 
-# --- RankIQA.PyTorch (§6.2) ----------------------------------------------------------------
+# --- RankIQA.PyTorch (docs/models.md#rankiqa) ----------------------------------------------
 _RANKIQA_INPUT = InputSpec(height=224, width=224, resize="shorter_center_crop")
 
 
@@ -306,5 +306,5 @@ register_preset(
     )
 )
 
-# --- EAT (§3) and ELTA (§4) live in their own modules ------------------------------------
+# --- EAT and ELTA (docs/models.md#eat, #elta) live in their own modules ------------------
 from training import presets_eat, presets_elta  # noqa: E402,F401  (registers their presets)

@@ -5,7 +5,7 @@ plain Adam on every parameter, no weight decay; AVA: lr 1e-6 (the default of the
 NNI space {1e-5, 1e-6}), batch 16, 20 epochs, lr ×0.1 every 5 epochs, the
 batch-global EMD applied to the ten *raw* outputs; TAD66K: lr 1e-5, 25 epochs,
 no decay, MSE between the raw output and score/10. Augmentation as TANet's
-(§2.2). Initialise from ``dat_base_in1k_224.pth``: ``train --backbone-weights dat_base_in1k_224.pth``.
+(docs/models.md#tanet). Initialise from ``dat_base_in1k_224.pth``: ``train --backbone-weights dat_base_in1k_224.pth``.
 """
 
 from __future__ import annotations

@@ -85,8 +85,8 @@ _TRANSPOSE_FOR_ORIENTATION = {
     8: Image.Transpose.ROTATE_90,
 }
 # Pillow frees image memory back to the OS after each image by default, so every
-# decode in the main thread pays fresh page faults (TOOLCHAIN §6: full 24 MP decode
-# 164 -> 110 ms, 1/8 draft decode about 20% faster, with 16 cached blocks). Honour a
+# decode in the main thread pays fresh page faults (docs/toolchain.md#decoding:
+# a full 24 MP decode 164 -> 110 ms with 16 cached blocks). Honour a
 # user's own PILLOW_BLOCKS_MAX, which Pillow reads itself.
 if "PILLOW_BLOCKS_MAX" not in os.environ:
     Image.core.set_blocks_max(16)
