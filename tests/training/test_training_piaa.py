@@ -17,7 +17,7 @@ from engine.library.scan import scan_library
 from engine.personalize.dataset import export_dataset
 from tests.helpers.training_tiny import TINY_PRESET, TinyDistributionNet, make_ava_set
 from training.cli import main as training_main
-from training.personalize import TuneSettings, differentiable_score, fine_tune, pairwise_accuracy, trainable
+from training.preference_tuning import TuneSettings, differentiable_score, fine_tune, pairwise_accuracy, trainable
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "labels" / "flickr_aes"
 

@@ -94,7 +94,7 @@ def _evaluate_worker(args, base, preset, worker, table, per_k, problems, device)
     import torch
 
     from training.metrics import k_shot_splits, srcc
-    from training.personalize import TuneSettings, fine_tune, load_tensors, predict
+    from training.preference_tuning import TuneSettings, fine_tune, load_tensors, predict
 
     names = [row.name for row in table.rows]
     images, kept, errors = load_tensors([args.data_root / name for name in names], preset)

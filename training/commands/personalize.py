@@ -6,7 +6,7 @@ Reads ``--dataset FILE``, the photographer's decisions as the app exports them
 from burst choices and calibration answers; each photo's path), so training never opens the
 app's catalog. It decodes the photos, holds out
 ``--holdout`` of the burst groups, fine-tunes the head (``--scope head``) or head + last
-blocks (``--scope last``) on the rest (:mod:`training.personalize`), and reports held-out
+blocks (``--scope last``) on the rest (:mod:`training.preference_tuning`), and reports held-out
 pairwise accuracy and SRCC against stars for the base and the tuned model. Then it exports
 ONNX + manifest into the user models folder, which the app picks up on its next analysis.
 
@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
 
     from engine.config import paths
     from engine.personalize.dataset import DatasetFileError, load_dataset
-    from training.personalize import TuneSettings, fine_tune, load_tensors, pairwise_accuracy, predict
+    from training.preference_tuning import TuneSettings, fine_tune, load_tensors, pairwise_accuracy, predict
 
     device = torch.device(resolve_device(args.device))
     try:
