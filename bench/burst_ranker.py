@@ -2,7 +2,7 @@
 
 Usage::
 
-    python bench/burst_ranker.py --bursts /work/shared/data/bursts [--pairs 6] [--json out.json]
+    python bench/burst_ranker.py --bursts DATA/bursts [--pairs 6] [--json out.json]
     python bench/burst_ranker.py --timing [--runs 20]
 
 In each real burst (``groups.csv``), one frame is degraded (blur, motion blur,

@@ -1,6 +1,6 @@
 """Closed-eye detection on a labelled set of face crops: AUC, recall at 2% false alarms, speed.
 
-    python bench/eyes.py --eyes ../shared/data/eyes [--models assets/models] [--json out.json]
+    python bench/eyes.py --eyes DATA/eyes [--models assets/models] [--json out.json]
         [--exclude-open bench/eyes_open_judged_closed.txt]
 
 The set (``MANIFEST.csv`` with ``label=closed|open`` in ``notes``) is research-only:

@@ -1,6 +1,6 @@
 """Burst grouping benchmark: adjusted Rand index and pairwise precision/recall against truth.
 
-    python bench/grouping.py --bursts /work/shared/data/bursts [--sensitivity 0.5] [--sweep] [--model] [--calibrate]
+    python bench/grouping.py --bursts DATA/bursts [--sensitivity 0.5] [--sweep] [--model] [--calibrate]
 
 The folder holds JPEG frames and ``groups.csv`` (file, group_id). Capture times come from
 EXIF when present; without them grouping runs on looks alone, and the report says so.

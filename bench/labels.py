@@ -1,9 +1,9 @@
 """Parse every real label file with the training readers; print counts, timings and score statistics.
 
-    python bench/labels.py --labels /path/to/shared/data/labels
+    python bench/labels.py --labels DATA/labels
 
 Checks the readers against the whole files the tests only sample (AVA: 255,502 rows),
-and the facts MODELS.md states (group test split: MOS mean 5.378, 70.4 % above 5,
+and the facts docs/models.md#ava states (group test split: MOS mean 5.378, 70.4 % above 5,
 ≥ 80 votes; implied train split 229,951).
 """
 

@@ -2,11 +2,11 @@
 
 Usage::
 
-    python bench/quality_ranker.py --photos /work/shared/data/photos [--research 150] [--json out.json]
+    python bench/quality_ranker.py --photos DATA/photos [--research 150] [--json out.json]
 
 Two test sets, neither used in training: the 7 held-out permissive photos, and
 an evenly spread sample of the folder's research-only photos (evaluation only,
-as DATA.md allows). Targets (issue 4): mean SRCC >= 0.9; bokeh rule on >= 90 %.
+as docs/data.md allows). Targets (issue 4): mean SRCC >= 0.9; bokeh rule on >= 90 %.
 """
 
 from __future__ import annotations

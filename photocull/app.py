@@ -49,7 +49,7 @@ def prefer_the_event_loop() -> None:
 
     Qt's drawing calls release the GIL, and each must win it back from worker
     threads (scan, thumbnails, catalog reads); with the default 5 ms interval a
-    grid repaint of 40 tiles could wait 200 ms (measured with bench/ui_stall.py).
+    grid repaint of 40 tiles waits visibly (``bench/ui_stall.py`` measures it).
     Workers lose a little throughput; the window stays smooth.
     """
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)

@@ -1,10 +1,9 @@
 """Scan and analyse a library in a child process, streaming progress and photo changes back.
 
-Measured with ``bench/ui_stall.py`` (500 photos, 2 loaded cores): every piece of
-Python work in the app's own process competes with the event loop for the GIL.
-Each Qt draw call releases it and must win it back, so a scan on worker threads
-(decoding, hashing, thumbnailing, SQLite batches) or a catalog re-read stalled
-the window for 50–300 ms at a time. So all of it runs in one spawned child:
+Every piece of Python work in the app's own process competes with the event loop
+for the GIL. Each Qt draw call releases it and must win it back, so a scan on worker
+threads (decoding, hashing, thumbnailing, SQLite batches) or a catalog re-read stalls
+the window visibly (``bench/ui_stall.py`` measures it). So all of it runs in one spawned child:
 
 * the scan (:func:`engine.library.scan.scan_library`), then the analysis
   (:func:`engine.analysis.analyze_library`), under ``nice`` 10 so that on a busy

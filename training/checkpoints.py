@@ -206,7 +206,7 @@ class ReportedMetric:
     split: str
 
 
-#: What the authors report for their release files, by file name (MODELS.md §2.4).
+#: What the authors report for their release files, by file name (docs/models.md#tanet).
 AUTHORS_REPORTED: dict[str, tuple[ReportedMetric, ...]] = {
     "SRCC_758_LCC_765.pth": (
         ReportedMetric("srcc", 0.758, "AVA", "authors' split test.csv (12,776 images)"),
@@ -217,7 +217,7 @@ AUTHORS_REPORTED: dict[str, tuple[ReportedMetric, ...]] = {
         ReportedMetric("plcc", 0.531, "TAD66K", "test"),
         ReportedMetric("mse_0_1", 0.016, "TAD66K", "test"),
     ),
-    # EAT (MODELS.md §3.4): numbers in the file names, measured on the AVA split's test.csv used as "val".
+    # EAT (docs/models.md#eat): numbers in the file names, measured on the AVA split's test.csv used as "val".
     "AVA_AOT_vacc_0.8259_srcc_0.7596_vlcc_0.7710.pth": (
         ReportedMetric("accuracy", 0.8259, "AVA", "authors' split test.csv (12,776 images)"),
         ReportedMetric("srcc", 0.7596, "AVA", "authors' split test.csv (12,776 images)"),

@@ -1,4 +1,4 @@
-"""Synthetic, graded photo defects for RankIQA-style ranking (MODELS.md §6).
+"""Synthetic, graded photo defects for RankIQA-style ranking (docs/models.md#rankiqa).
 
 RankIQA learns image quality without human scores: the same photo at five
 increasing levels of one distortion gives pairs whose order is known. This

@@ -8,7 +8,7 @@ ORT CPU time per image, and where the weights came from. :func:`write_verified_o
 does the export-and-verify step alone, for graphs with several image inputs (a
 Siamese pair) or several outputs (one file behind several manifests).
 
-Exporter choice (TOOLCHAIN.md §3): the legacy TorchScript exporter at opset 17
+Exporter choice (docs/toolchain.md#onnx-export): the legacy TorchScript exporter at opset 17
 by default (fast, honours the opset); the dynamo exporter only on request, for
 ops the legacy one lacks, with ``external_data=False`` (one file) and an
 example batch of 2 (with batch 1 it may fix the batch axis to 1).

@@ -189,7 +189,9 @@ def _train(config: RunConfig, context: DistributedContext) -> dict[str, Any]:
         loss_sum, seen = 0.0, 0
         for batch in tqdm(loader, desc=f"epoch {epoch + 1}/{preset.epochs}", disable=not context.is_main):
             train_skipped += batch["skipped"]
-            if "index" not in batch:
+            # A rank whose whole batch failed to decode has nothing to step on, but DDP's backward
+            # all-reduces gradients across every rank: so all ranks skip that step together.
+            if sum_over_ranks(0.0 if "index" in batch else 1.0, context) > 0:
                 continue
             with _autocast(context, config.amp):
                 outputs = objective.outputs(wrapped, batch, context.device)

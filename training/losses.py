@@ -1,4 +1,4 @@
-"""Training losses of the reference recipes (MODELS.md §1.3, §6, §7).
+"""Training losses of the reference recipes (docs/models.md#emd, #rankiqa, #nima).
 
 The three EMD ("EDMLoss") variants in the literature differ in where the
 square root sits, and the reported numbers depend on it, so each has its own

@@ -1,4 +1,4 @@
-"""Evaluation metrics exactly as MODELS.md §9 defines them (numpy/scipy, no torch).
+"""Evaluation metrics exactly as docs/models.md#metrics defines them (numpy/scipy, no torch).
 
 Every function takes whole-test-set arrays: SRCC and PLCC are computed once
 over the full set (as the reference repos do), never averaged over batches.
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-#: AVA-style binary threshold: a MOS of exactly 5.00 counts as low (§1.4).
+#: AVA-style binary threshold: a MOS of exactly 5.00 counts as low (docs/models.md#metrics).
 AVA_THRESHOLD = 5.0
 
 
@@ -64,7 +64,7 @@ def binary_accuracy(predicted: Sequence[float], true: Sequence[float], threshold
 
 
 def emd(predicted: np.ndarray, true: np.ndarray, r: int = 2) -> float:
-    """Per-sample EMD averaged over images: mean_i (mean_k |CDF diff|^r)^(1/r) (the reporting form, §9)."""
+    """Per-sample EMD averaged over images: mean_i (mean_k |CDF diff|^r)^(1/r) (the reporting form, docs/models.md#metrics)."""
     c = np.cumsum(np.asarray(predicted, np.float64), -1) - np.cumsum(np.asarray(true, np.float64), -1)
     return float(np.mean(np.mean(np.abs(c) ** r, axis=-1) ** (1.0 / r)))
 
@@ -98,7 +98,7 @@ def long_tail_mae(
     reference: Sequence[float] | None = None,
     strict: bool = False,
 ) -> LongTailMAE:
-    """MAE per ground-truth bucket (§9 "Long-tail").
+    """MAE per ground-truth bucket (docs/models.md#metrics, long-tail buckets).
 
     ``reference``: the scores the percentiles come from — the train set in ELTA 2.0;
     None uses ``true`` itself (ELTA 1.0's ``piecewise_mae``). ``strict=True``
@@ -125,7 +125,7 @@ def long_tail_mae(
     )
 
 
-# --- FLICKR-AES personalised protocol (§5.2) -----------------------------------------
+# --- FLICKR-AES personalised protocol (docs/models.md#flickr-aes) ----------------------
 
 
 @dataclass(frozen=True)
@@ -187,7 +187,7 @@ def summarise(
     threshold = {"1-10": AVA_THRESHOLD, "0-1": 0.5}.get(scale)
     if threshold is not None:
         out["accuracy"] = binary_accuracy(predicted, true, threshold)
-    tail = long_tail_mae(predicted, true)  # ELTA's label buckets, percentiles of this set (§9)
+    tail = long_tail_mae(predicted, true)  # ELTA's label buckets, percentiles of this set (docs/models.md#metrics)
     out.update({f"mae_ll_{scale}": tail.low, f"mae_lm_{scale}": tail.medium, f"mae_lh_{scale}": tail.high})
     if predicted_dist is not None and true_dist is not None:
         out["emd_r1"] = emd(predicted_dist, true_dist, r=1)

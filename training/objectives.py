@@ -3,7 +3,7 @@
 Two shapes of data exist: pointwise (one image, one target: distributions or
 scores) and pairwise (RankIQA's better/worse pairs). An objective turns a
 batch into model outputs and a loss, and turns the gathered outputs of a
-whole split into the MODELS.md §9 metric set.
+whole split into the docs/models.md#metrics metric set.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Named recipes: one :class:`Preset` per reference recipe of MODELS.md.
+"""Named recipes: one :class:`Preset` per reference recipe of docs/models.md.
 
 A preset bundles what the paper/repo fixed (architecture, input, head semantics,
 dataset, loss, optimiser, schedule, augmentation) so ``python -m training train
@@ -39,7 +39,7 @@ class TrainAugment:
 class Preset:
     name: str
     description: str
-    source: str  # MODELS.md section(s) the numbers come from
+    source: str  # docs/models.md section(s) the numbers come from
     model: str  # training.models registry name
     model_kwargs: dict[str, Any]
     task: str  # manifest task: aesthetic | technical | pairwise
@@ -136,8 +136,8 @@ def list_presets() -> list[str]:
 AVA_DATA = "AVA (aesthetic labels: vote histograms; research-only images)"
 TAD66K_DATA = "TAD66K (aesthetic labels; Flickr images, research-only)"
 
-# --- TANet (§2) ------------------------------------------------------------------------
-#: TANet's Adam param groups, one per branch (MODELS.md §2.2): the frozen Places365
+# --- TANet (docs/models.md#tanet) -------------------------------------------------------
+#: TANet's Adam param groups, one per branch (docs/models.md#tanet): the frozen Places365
 #: ResNet, the MobileNetV2 aesthetics branch, the fusion head (L6), the RGB head (L4),
 #: the hypernetwork (L1) and the target net (L2/L3).
 TANET_BRANCHES = ("res365_last", "mobileNet", "head", "head_rgb", "hypernet", "tygertnet")
@@ -148,7 +148,7 @@ def _tanet(variant: str, branch_lr: dict[str, float], **changes: Any) -> Preset:
     if set(branch_lr) != set(TANET_BRANCHES):
         raise ValueError(f"TANet presets need a learning rate for each of {TANET_BRANCHES}")
     common: dict[str, Any] = dict(
-        name=f"tanet-{variant}", source="MODELS.md §2.1-2.2", model="tanet", model_kwargs={"variant": variant},
+        name=f"tanet-{variant}", source="docs/models.md#tanet", model="tanet", model_kwargs={"variant": variant},
         modes=("faithful", "deployable"), default_mode="deployable", task="aesthetic", input=SQUARE_224,
         softmax=False, dataset=variant, optimizer="adam", param_group_lr=branch_lr,
     )
@@ -183,7 +183,7 @@ register_preset(
         {"res365_last": 1e-6, "mobileNet": 1e-6, "head": 1e-6, "head_rgb": 1e-7, "hypernet": 1e-6,
          "tygertnet": 1e-6},
         description="TANet on TAD66K: sigmoid head predicting score/10, MSE",
-        source="MODELS.md §2.1-2.2, §8.2",
+        source="docs/models.md#tanet, #datasets",
         output_kind="score01",
         score_rule="linear",
         target="score01",
@@ -198,14 +198,14 @@ register_preset(
     )
 )
 
-# --- NIMA (§7) --------------------------------------------------------------------------
+# --- NIMA (docs/models.md#nima) ---------------------------------------------------------
 
 
 def _nima(backbone: str, label: str) -> Preset:
     return Preset(
         name=f"nima-{label}-ava",
         description=f"NIMA with a {backbone} backbone on AVA: Dropout(0.75)+FC(10)+softmax, per-sample EMD",
-        source="MODELS.md §7.1, §7.3",
+        source="docs/models.md#nima",
         model="nima",
         model_kwargs={"backbone": backbone},
         task="aesthetic",
@@ -232,7 +232,7 @@ register_preset(
     Preset(
         name="nima-mobilenetv2-tid2013",
         description="NIMA technical model on TID2013: MOS as a max-entropy 10-bin distribution",
-        source="MODELS.md §7.3, §8.6",
+        source="docs/models.md#nima, #datasets",
         model="nima",
         model_kwargs={"backbone": "mobilenet_v2"},
         task="technical",
@@ -252,7 +252,7 @@ register_preset(
     )
 )
 
-# --- RankIQA.PyTorch (§6.2) ----------------------------------------------------------------
+# --- RankIQA.PyTorch (docs/models.md#rankiqa) ----------------------------------------------
 _RANKIQA_INPUT = InputSpec(height=224, width=224, resize="shorter_center_crop")
 
 
@@ -260,7 +260,7 @@ def _rankiqa(task: str, **changes: Any) -> Preset:
     base = Preset(
         name=f"rankiqa-mobilenetv3-{task}",
         description=f"RankIQA.PyTorch '{task}' task with a MobileNetV3-Large backbone",
-        source="MODELS.md §6.2",
+        source="docs/models.md#rankiqa",
         model="rankiqa",
         model_kwargs={"backbone": "mobilenet_v3_large", "num_outputs": 1},
         task="technical",
@@ -306,5 +306,5 @@ register_preset(
     )
 )
 
-# --- EAT (§3) and ELTA (§4) live in their own modules ------------------------------------
+# --- EAT and ELTA (docs/models.md#eat, #elta) live in their own modules ------------------
 from training import presets_eat, presets_elta  # noqa: E402,F401  (registers their presets)

@@ -1,11 +1,11 @@
-"""EAT presets (MODELS.md §3.2), registered when :mod:`training.presets` is imported.
+"""EAT presets (docs/models.md#eat), registered when :mod:`training.presets` is imported.
 
 The recipe as the released ``AVA/main_nni.py`` / ``TAD66K/main_nni.py`` have it:
 plain Adam on every parameter, no weight decay; AVA: lr 1e-6 (the default of the
 NNI space {1e-5, 1e-6}), batch 16, 20 epochs, lr ×0.1 every 5 epochs, the
 batch-global EMD applied to the ten *raw* outputs; TAD66K: lr 1e-5, 25 epochs,
 no decay, MSE between the raw output and score/10. Augmentation as TANet's
-(§2.2). Initialise from ``dat_base_in1k_224.pth``: ``train --backbone-weights dat_base_in1k_224.pth``.
+(docs/models.md#tanet). Initialise from ``dat_base_in1k_224.pth``: ``train --backbone-weights dat_base_in1k_224.pth``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from training.presets import AVA_DATA, SQUARE_224, TAD66K_DATA, Preset, TrainAugment, register_preset
 
 _COMMON = dict(
-    source="MODELS.md §3.1-3.3",
+    source="docs/models.md#eat",
     model="eat",
     modes=("faithful", "deployable"),
     default_mode="deployable",

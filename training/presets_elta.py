@@ -1,4 +1,4 @@
-"""ELTA presets (MODELS.md §4), registered when :mod:`training.presets` is imported.
+"""ELTA presets (docs/models.md#elta), registered when :mod:`training.presets` is imported.
 
 ``elta-swinv2-ava`` is ELTA 1.0's AVA recipe: timm SwinV2-B (window 8, 256×256;
 ImageNet weights only from a local file: ``train --backbone-weights``), the EMD head,
@@ -22,7 +22,7 @@ SQUARE_256 = InputSpec(height=256, width=256, resize="squash")
 
 _ELTA1_LOSS = {"base": "emd_batch_global", "tfa": True, "tfa_pairs": 1, "tau1": 0.5, "tau2": 2.0, "flsa_weight": 1.0}
 _COMMON = dict(
-    source="MODELS.md §4.1-4.2",
+    source="docs/models.md#elta",
     model="elta",
     model_kwargs={"backbone": "timm/swinv2_base_window8_256", "head": "emd"},
     task="aesthetic",
@@ -70,7 +70,7 @@ register_preset(
         description="ELTA 1.0 heads and enhancers (TFA + FLSA) on EAT's DAT-Base backbone, AVA",
         **{
             **_COMMON,
-            "source": "MODELS.md §3.1, §4.1",
+            "source": "docs/models.md#eat, #elta",
             "model_kwargs": {"backbone": "eat", "head": "emd"},
             "input": SQUARE_224,
             "augment": TrainAugment(resize=(224, 224), hflip=True),

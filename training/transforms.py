@@ -3,7 +3,7 @@
 The EVAL transform is ``engine.inference.preprocess.preprocess`` itself, so a metric
 measured here is a metric of exactly what the app feeds the ONNX model. The
 TRAIN transform applies a preset's :class:`~training.presets.TrainAugment`
-(resize → flip → random crop, MODELS.md per recipe) on the PIL image and then
+(resize → flip → random crop, docs/models.md per recipe) on the PIL image and then
 the same ``engine.inference.preprocess.to_array`` normalisation, so train and eval can
 never disagree on scaling, mean/std or layout.
 """

@@ -75,8 +75,7 @@ DESCRIPTOR_SCALE = SimilarityScale("descriptor", strict_cosine=0.95, loose_cosin
 #: data: 107 video frames in 19 scenes, no capture times; used to choose these two numbers and
 #: nothing else): single thresholds 0.73..0.94 reach ARI >= 0.9 and 0.77..0.89 group perfectly;
 #: same-scene pairs reach down to 0.75, other-scene pairs up to 0.76. Both ends sit inside the
-#: ARI >= 0.9 band, the default (sensitivity 0.5, cosine 0.84) in the perfect one. (The earlier
-#: separate 224-px export gave the same >= 0.9 band and a perfect one of 0.75..0.87.)
+#: ARI >= 0.9 band, the default (sensitivity 0.5, cosine 0.84) in the perfect one.
 MOBILENETV2_SCALE = SimilarityScale("embedding_mobilenetv2", strict_cosine=0.92, loose_cosine=0.76, rapid_bonus=0.05)
 
 #: Embedding models with calibrated thresholds, by manifest name. A model not listed (and

@@ -30,8 +30,8 @@ not a fault. With faces, a soft face next to a sharp background means focus miss
 measured (engine.analysis.photo_measures leaves out eyes too small to measure), eyes clearly softer than
 the sharpest background region do too, even when they are not soft in absolute terms.
 
-Cost (about 4 ms for a 512-px analysis image): every formula above is computed exactly, but
-arranged for numpy. The mean linear luminance comes from 256-bin channel histograms (the mean
+Cost: every formula above is computed exactly, but arranged for numpy. The mean linear
+luminance comes from 256-bin channel histograms (the mean
 of a per-level lookup is the histogram's dot product with it); the noise kernel ``N`` is the
 outer product of ``[1,-2,1]`` with itself, so it is applied as two 1-D second differences; and the
 box-blurred difference ``dB`` needs no blurred image, since the difference of a moving average is
@@ -145,10 +145,10 @@ def noise_sigma(luma: np.ndarray) -> float:
 def _quantile(values: np.ndarray, fraction: float) -> float:
     """``np.quantile`` (its default linear interpolation) of non-negative ``values``, exactly.
 
-    It needs only two order statistics. Rather than partially sorting every value (1.8 ms
-    for a 512-px photo), values are counted into bins of 1/:data:`_QUANTILE_BINS_PER_LEVEL`
-    level; the cumulative counts name the bin holding each wanted rank, and only that bin's
-    values are partitioned (0.3 ms). The answer is the same order statistic, bit for bit.
+    It needs only two order statistics. Rather than partially sorting every value, values are
+    counted into bins of 1/:data:`_QUANTILE_BINS_PER_LEVEL` level; the cumulative counts name
+    the bin holding each wanted rank, and only that bin's values are partitioned, which is
+    several times cheaper. The answer is the same order statistic, bit for bit.
     """
     flat = values.ravel()
     position = (flat.size - 1) * fraction

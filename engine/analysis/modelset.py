@@ -56,10 +56,9 @@ PER_PHOTO_TASKS = (*SCORING_TASKS, "embedding")
 FACE_MODELS = {"face_detection": DETECTOR_MODEL, "face_landmarks": LANDMARK_MODEL, "iris_landmarks": IRIS_MODEL}
 
 #: Photos per ONNX run. On the CPU, small batches are cheaper *inside the pipeline*: alone, the
-#: shared MobileNetV2 costs the same per photo at batch 1, 8 or 32, but next to two decoding
-#: threads its activations at batch 8 no longer stay in cache. bench measurement (16 photos,
-#: 2 cores, CPU ms per photo of the model runs): batch 1: 13.2, 2: 13.2, 4: 15.0, 8: 17.7,
-#: 16: 19.0; the per-photo pass took 0.78 s at batch 2 and 0.88 s at 8. A GPU wants more.
+#: shared MobileNetV2 costs the same per photo at any batch, but next to two decoding threads a
+#: larger batch's activations no longer stay in cache (measurements: assets/models/PROVENANCE.md,
+#: "Analysis speed"). A GPU wants more.
 CPU_BATCH = 2
 GPU_BATCH = 32
 
@@ -268,7 +267,7 @@ def load_model_set(registry: ModelRegistry, settings: RuntimeSettings, batch_siz
 
     The face models open on a second thread meanwhile. Session creation itself is serialised
     (engine.inference.runtime silences ORT's process-wide logger under a lock), but reading and hashing
-    their manifests and their test run overlap the image models' opening: 0.11 -> 0.09 s wall.
+    their manifests and their test run overlap the image models' opening.
     """
     refused = [f"{r.path.name}: {r.reason}" for r in registry.refused]
     face_refused: list[str] = []

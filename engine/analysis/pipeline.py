@@ -20,22 +20,9 @@ When the per-photo pass completes, the whole library is grouped into bursts and
 ranked (:mod:`engine.analysis.grouping`). A cancelled run leaves grouping for the next.
 
 Default ORT threads: one per session. The decoding threads already keep the cores
-busy, and onnxruntime's intra-op pool spin-waits between ops, taking CPU from them:
-on two cores ``bench/analyze.py`` measured 267 CPU ms per photo with two ORT threads
-and 166 with one, for the same work (quality ranker, embedding, faces, cues); after the
-cheaper cues and kept ranker inputs, the per-photo pass took 232 CPU ms per photo with two
-ORT threads and 126 with one (and 143 with three decoding threads instead of two).
-
-Where the CPU goes (``bench/analyze.py``, 64 photos of 24 MP, 2 cores, ms per photo, measured
-inside a run): the reduced decode about 60 (2.7 of it the box shrink to 512 px), the shared
-MobileNetV2 file with its three heads 13, faces and eyes 7 (mostly the detector; a face adds
-about 7 for its mesh and two iris runs), cues 3.8, model inputs 1.4, pHash 0.4; per run,
-model loading about 0.1 s and grouping 0.01-0.02 s (burst scores come from the catalog).
-Against the decode alone that is about 0.62 of its rate: 0.7 would leave 23.5 CPU ms per
-photo beside the decode, and this spends 29. Cheaper variants that were tried (int8 trunk or
-tails, 224 px, one tail fewer, a face detector canvas cut to the photo) and what each costs in
-quality are in assets/models/PROVENANCE.md. Decoding the first photos while the models load
-was tried too: on two cores it gained nothing measurable (loading already keeps both busy).
+busy, and onnxruntime's intra-op pool spin-waits between ops, taking CPU from them.
+``bench/analyze.py`` measures where the CPU goes; its numbers, and the cheaper variants
+tried and not kept, are in assets/models/PROVENANCE.md ("Analysis speed").
 """
 
 from __future__ import annotations

@@ -5,7 +5,9 @@ choices, cross-validate it against the generic score, store it (on only if it be
 and print the verdict (``--report json`` prints the whole report). Other actions, one at a
 time: ``--reset`` forgets the personal model and calibration answers, ``--export FILE`` /
 ``--import FILE`` move the model as a file, ``--calibrate N`` prints the N A/B questions
-the model is least sure about, ``--prefer WINNER LOSER`` records one answer (photo paths).
+the model is least sure about, ``--prefer WINNER LOSER`` records one answer (photo paths),
+``--export-dataset FILE`` writes the decisions as training examples with photo paths
+(:func:`engine.personalize.dataset.export_dataset`) for ``python -m training personalize``.
 The app's "Personalize" button calls the same :mod:`engine.personalize` functions.
 
 Exit code 1 when an import file is unusable or a ``--prefer`` path is not a photo.
@@ -22,6 +24,8 @@ from engine import personalize as taste
 from engine.cli.library_scope import progress_bar
 from engine.decisions.record import find_catalog_for
 from engine.library.catalog import Catalog
+from engine.personalize.dataset import export_dataset, load_dataset
+from engine.personalize.store import read_choices
 
 NAME = "personalize"
 HELP = "learn your taste from your decisions (picks, rejects, stars, burst choices); reset/export/import it"
@@ -35,6 +39,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     action.add_argument("--export", type=Path, metavar="FILE", help="write the personal model in use to FILE")
     action.add_argument("--import", dest="import_file", type=Path, metavar="FILE",
                         help="use the personal model in FILE (stored as a new version)")
+    action.add_argument("--export-dataset", type=Path, metavar="FILE",
+                        help="write your decisions as training examples (JSON, with photo paths) for "
+                             "`python -m training personalize --dataset FILE`")
     action.add_argument("--calibrate", type=int, metavar="N", help="print the N pairs the model is least sure about")
     action.add_argument("--prefer", nargs=2, type=Path, metavar=("WINNER", "LOSER"),
                         help="record a calibration answer: WINNER is better than LOSER")
@@ -60,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
             state = "on" if model.active else "off (it did not beat the generic score when fitted)"
             return _emit(args, {"action": "import", "version": version, "active": model.active},
                          f"imported as version {version}; it is {state}")
+        if args.export_dataset:
+            return _export_dataset(args, catalog)
         if args.calibrate is not None:
             return _calibrate(args, catalog)
         if args.prefer:
@@ -67,6 +76,17 @@ def run(args: argparse.Namespace) -> int:
         with progress_bar("personalizing", unit="step") as progress:
             report = taste.personalize(catalog, progress=progress)
         return _emit(args, report.as_dict(), _text(report))
+
+
+def _export_dataset(args: argparse.Namespace, catalog: Catalog) -> int:
+    try:
+        path = export_dataset(catalog, args.export_dataset, read_choices(catalog))
+    except OSError as exc:
+        return _fail(exc)
+    prefs = load_dataset(path).preferences
+    return _emit(args, {"action": "export-dataset", "file": str(path), "decisions": prefs.decisions,
+                        "pairs": len(prefs.pairs)},
+                 f"{prefs.decisions} decisions and {len(prefs.pairs)} pairs written to {path}")
 
 
 def _calibrate(args: argparse.Namespace, catalog: Catalog) -> int:

@@ -1,6 +1,6 @@
 """XMP packets: read culling decisions, and update them surgically.
 
-What we read and write (CULLING.md §d): ``xmp:Rating`` (0–5, −1 = rejected),
+What we read and write (docs/culling.md#xmp): ``xmp:Rating`` (0–5, −1 = rejected),
 ``xmp:Label`` (Red, Yellow, Green, Blue, Purple; never "None", which darktable
 reads as purple), digiKam's ``PickLabel`` / ``ColorLabel``, darktable's
 ``colorlabels`` (an ``rdf:Seq`` of 0–4), and — only when the user opts in, or

@@ -1,6 +1,6 @@
 """ONNX Runtime sessions: which execution provider runs a model, and the truth about it.
 
-Two facts about onnxruntime shape this module (measured, see the toolchain notes):
+Two facts about onnxruntime shape this module (measured; docs/toolchain.md#onnxruntime):
 
 * ``onnxruntime-gpu`` lists ``CUDAExecutionProvider`` as *available* on machines with no
   GPU or no CUDA libraries: the list is what the wheel was compiled with, not what works.

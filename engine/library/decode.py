@@ -65,12 +65,10 @@ BACKGROUND_GREY = (128, 128, 128)
 #: Shrinking filter for images people look at (thumbnails, previews): the sharpest Pillow has.
 DISPLAY_RESAMPLE = Image.Resampling.LANCZOS
 #: Shrinking filter for analysis images: area averaging. After a 1/8 DCT decode of a 24 MP JPEG
-#: (itself an 8x8 block average) the 750 -> 512 px step is too small for a box pre-reduce; on
-#: bench/analyze.py's machine it cost 6.6 ms with Lanczos, 3.8 with Hamming, 2.7 with box.
-#: Against a full decode + Lanczos on 24 photos, subject sharpness read 0.010 lower after the
-#: draft + Lanczos, 0.019 after draft + box and 0.033 after draft + Hamming (blur threshold 0.45);
-#: the quality ranker's score (1..10) read 0.06, 0.25 and 0.26 lower: box keeps the cues closest
-#: at the lowest cost, for a small uniform shift of the model scores.
+#: (itself an 8x8 block average) the step to 512 px is too small for a box pre-reduce; of
+#: Lanczos, Hamming and box, box is the cheapest and keeps the cues closest to a full decode,
+#: for a small uniform shift of the model scores (numbers: assets/models/PROVENANCE.md,
+#: "Analysis speed").
 ANALYSIS_RESAMPLE = Image.Resampling.BOX
 ORIENTATION_TAG = ExifTags.Base.Orientation
 # LibRaw's ``sizes.flip`` as an EXIF orientation (LibRaw documents only these values).
@@ -85,8 +83,8 @@ _TRANSPOSE_FOR_ORIENTATION = {
     8: Image.Transpose.ROTATE_90,
 }
 # Pillow frees image memory back to the OS after each image by default, so every
-# decode in the main thread pays fresh page faults (TOOLCHAIN §6: full 24 MP decode
-# 164 -> 110 ms, 1/8 draft decode about 20% faster, with 16 cached blocks). Honour a
+# decode in the main thread pays fresh page faults (docs/toolchain.md#decoding:
+# a full 24 MP decode 164 -> 110 ms with 16 cached blocks). Honour a
 # user's own PILLOW_BLOCKS_MAX, which Pillow reads itself.
 if "PILLOW_BLOCKS_MAX" not in os.environ:
     Image.core.set_blocks_max(16)

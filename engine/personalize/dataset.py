@@ -28,15 +28,23 @@ Pairs ("winner beat loser"), three kinds:
 
 Cross-validation folds must keep near-twins together, so each photo gets a ``group``: its
 burst's id, or its own id outside bursts.
+
+:func:`export_dataset` writes these examples, with each photo's path, to a versioned JSON
+file (:data:`DATASET_FORMAT`); :func:`load_dataset` reads it back. That file is how the
+training side (``python -m training personalize --dataset FILE``) gets a photographer's
+decisions without knowing the catalog's schema.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
+from engine.config.atomic_write import write_atomic
 from engine.library.catalog import Catalog
 
 NOT_CHOSEN = 1.0
@@ -49,6 +57,12 @@ BURST, CALIBRATION, OVERALL = 0, 1, 2
 PAIR_KINDS = {BURST: "burst", CALIBRATION: "calibration", OVERALL: "overall"}
 #: Burst and calibration pairs compare near-identical content: they weigh more.
 PAIR_WEIGHTS = {BURST: 2.0, CALIBRATION: 2.0, OVERALL: 1.0}
+#: The exported file's layout; a reader refuses any other value.
+DATASET_FORMAT = "photocull.personal-dataset/1"
+
+
+class DatasetFileError(ValueError):
+    """An exported personal dataset that cannot be read (missing, not JSON, other format)."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +127,61 @@ def read_preferences(catalog: Catalog, choices: Iterable[tuple[int, int]] = (), 
         pair_kind=np.array([k for _, _, k in pairs], dtype=np.int64),
         groups=groups,
     )
+
+
+@dataclass(frozen=True)
+class PersonalDataset:
+    """An exported dataset read back: the examples, and where each photo's file is."""
+
+    preferences: Preferences
+    paths: dict[int, Path]   # photo id -> absolute path, for every id in photo_ids and pairs
+    library: str
+
+
+def export_dataset(catalog: Catalog, destination: Path, choices: Iterable[tuple[int, int]] = (), *,
+                   seed: int = 0) -> Path:
+    """Write the library's examples (:func:`read_preferences`) with photo paths to ``destination``."""
+    prefs = read_preferences(catalog, choices, seed=seed)
+    utility = dict(zip(prefs.photo_ids.tolist(), prefs.utility.tolist()))
+    stars = dict(zip(prefs.photo_ids.tolist(), prefs.stars.tolist()))
+    ids = sorted(set(utility) | set(prefs.pairs.ravel().tolist()))
+    relative = {p.id: p.path for p in catalog.photos()}
+    photos = [{"id": pid, "path": catalog.abspath(relative[pid]).as_posix(), "utility": utility.get(pid),
+               "stars": int(stars[pid]) if pid in stars else None, "group": prefs.groups.get(pid, pid)}
+              for pid in ids if pid in relative]
+    pairs = [{"winner": int(w), "loser": int(l), "kind": PAIR_KINDS[int(k)]}
+             for (w, l), k in zip(prefs.pairs.tolist(), prefs.pair_kind.tolist())]
+    record = {"format": DATASET_FORMAT, "library": catalog.root.as_posix(), "decisions": prefs.decisions,
+              "photos": photos, "pairs": pairs}
+    destination = Path(destination)
+    write_atomic(destination, json.dumps(record, indent=1).encode("utf-8"))
+    return destination
+
+
+def load_dataset(source: Path) -> PersonalDataset:
+    """Read a file written by :func:`export_dataset`; :class:`DatasetFileError` when it is not one."""
+    try:
+        record = json.loads(Path(source).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise DatasetFileError(f"{source}: cannot read a personal dataset ({exc})") from exc
+    if not isinstance(record, dict) or record.get("format") != DATASET_FORMAT:
+        found = record.get("format") if isinstance(record, dict) else type(record).__name__
+        raise DatasetFileError(f"{source}: not a {DATASET_FORMAT} file (format {found!r})")
+    try:
+        photos = sorted(record["photos"], key=lambda photo: photo["id"])
+        decided = [photo for photo in photos if photo["utility"] is not None]
+        kinds = {name: kind for kind, name in PAIR_KINDS.items()}
+        prefs = Preferences(
+            photo_ids=np.array([p["id"] for p in decided], dtype=np.int64),
+            utility=np.array([p["utility"] for p in decided], dtype=np.float64),
+            stars=np.array([p["stars"] or 0 for p in decided], dtype=np.float64),
+            pairs=np.array([(q["winner"], q["loser"]) for q in record["pairs"]], dtype=np.int64).reshape(-1, 2),
+            pair_kind=np.array([kinds[q["kind"]] for q in record["pairs"]], dtype=np.int64),
+            groups={int(p["id"]): int(p["group"]) for p in photos},
+        )
+        return PersonalDataset(prefs, {int(p["id"]): Path(p["path"]) for p in photos}, str(record["library"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise DatasetFileError(f"{source}: malformed personal dataset ({exc!r})") from exc
 
 
 def _decided(catalog: Catalog, known: set[int] | None) -> dict[int, tuple[float, int]]:

@@ -7,11 +7,10 @@ shows its frame count in the corner. Rejected photos are dimmed, as in
 Lightroom, so what is left to judge stands out.
 
 Each tile is drawn once into a pixmap and then reused (:class:`TileDelegate`
-keeps a small LRU keyed by everything the tile shows). Measured with
-``bench/ui_stall.py``: drawing tiles afresh — a scaled thumbnail blit plus some
-twenty Python → Qt calls each — made a grid repaint cost 5 ms on average and up to
-90 ms on a loaded machine, and the grid repaints on every scroll step and every
-arriving thumbnail. A cached tile is one unscaled blit.
+keeps a small LRU keyed by everything the tile shows): drawing a tile afresh is a
+scaled thumbnail blit plus some twenty Python → Qt calls, and the grid repaints on
+every scroll step and every arriving thumbnail (``bench/ui_stall.py`` shows the
+stalls that caused). A cached tile is one unscaled blit.
 """
 
 from __future__ import annotations

@@ -10,7 +10,15 @@ from scipy.stats import spearmanr
 
 import engine.personalize as taste
 from engine.cli import main
-from engine.personalize.dataset import NOT_CHOSEN, read_preferences, utility_of
+from engine.personalize.dataset import (
+    BURST,
+    CALIBRATION,
+    NOT_CHOSEN,
+    DatasetFileError,
+    load_dataset,
+    read_preferences,
+    utility_of,
+)
 from engine.personalize.evaluate import spearman
 from engine.personalize.heads import fit_pairwise
 from tests.helpers.personal_library import DIM, analysed_catalog, decide, taste_decisions
@@ -188,3 +196,32 @@ def test_cli_personalize_report_export_import_reset(library, tmp_path, capsys):
     (tmp_path / "bad.npz").write_text("nope")
     assert main(["personalize", root, "--import", str(tmp_path / "bad.npz")]) == 1
     assert main(["personalize", str(tmp_path / "never-scanned")]) == 3
+
+
+def test_exported_dataset_reads_back_as_the_same_examples_with_paths(library, tmp_path, capsys):
+    catalog, vectors = library
+    decide(catalog, taste_decisions(vectors, list(range(1, 61)), _direction(), noise=0.3))
+    taste.record_choice(catalog, 7, 9)
+    file = tmp_path / "decisions.json"
+    assert main(["personalize", str(catalog.root), "--export-dataset", str(file), "--report", "json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    exported = load_dataset(file)
+    expected = read_preferences(catalog, taste.store.read_choices(catalog))
+    assert printed["decisions"] == expected.decisions == exported.preferences.decisions
+    np.testing.assert_array_equal(exported.preferences.photo_ids, expected.photo_ids)
+    np.testing.assert_array_equal(exported.preferences.utility, expected.utility)
+    assert sorted(map(tuple, exported.preferences.pairs.tolist())) == sorted(map(tuple, expected.pairs.tolist()))
+    assert exported.preferences.count(CALIBRATION) == 1 and exported.preferences.count(BURST) == expected.count(BURST)
+    assert exported.preferences.groups == expected.groups
+    by_id = {p.id: catalog.abspath(p.path) for p in catalog.photos()}
+    assert exported.paths == {pid: by_id[pid] for pid in exported.paths}
+    assert set(exported.paths) >= set(expected.photo_ids.tolist())
+
+
+def test_a_file_that_is_not_an_exported_dataset_is_refused(tmp_path):
+    (tmp_path / "other.json").write_text(json.dumps({"format": "photocull.personal-dataset/0", "photos": []}))
+    (tmp_path / "broken.json").write_text("{")
+    for name, message in (("other.json", "not a photocull.personal-dataset/1"), ("broken.json", "cannot read"),
+                          ("absent.json", "cannot read")):
+        with pytest.raises(DatasetFileError, match=message):
+            load_dataset(tmp_path / name)

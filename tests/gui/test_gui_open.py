@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+import PySide6
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
 from engine.config.settings import load_settings
 from photocull.app import ready_for_grab
 from tests.helpers.gui_window import open_window
 from tests.helpers.photo_factory import make_jpeg
+
+#: Where the drag happens: PySide6 6.12 takes a QPointF (QPoint is deprecated), 6.11 (pinned on Python 3.11) a QPoint.
+DRAG_AT = QPointF(20, 20) if tuple(int(n) for n in PySide6.__version__.split(".")[:2]) >= (6, 12) else QPoint(20, 20)
 
 
 def folder_of(tmp_path: Path, name: str, photos: int = 2) -> Path:
@@ -26,7 +30,7 @@ def mime_for(*urls: QUrl) -> QMimeData:
 
 
 def drag_enter(win, mime: QMimeData) -> bool:
-    event = QDragEnterEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+    event = QDragEnterEvent(DRAG_AT, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                             Qt.KeyboardModifier.NoModifier)
     event.setAccepted(False)
     win.dragEnterEvent(event)
@@ -34,7 +38,7 @@ def drag_enter(win, mime: QMimeData) -> bool:
 
 
 def drop(win, mime: QMimeData) -> None:
-    win.dropEvent(QDropEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+    win.dropEvent(QDropEvent(DRAG_AT, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                              Qt.KeyboardModifier.NoModifier))
 
 

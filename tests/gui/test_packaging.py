@@ -1,7 +1,7 @@
 """The frozen desktop app: build it with PyInstaller (or use PHOTOCULL_FROZEN=path/to/photocull),
 start it headless on a generated folder with ``--selftest``, and check it opened the folder.
 
-Slow (about 1.5 min to build on 2 cores, ~10 s to run); skipped only when PyInstaller is not installed.
+Slow (a full PyInstaller build, then a run of the frozen app); skipped only when PyInstaller is not installed.
 """
 
 from __future__ import annotations

@@ -58,7 +58,7 @@ def test_two_rank_gloo_run_matches_single_process(tmp_path):
 def test_torchrun_launches_two_gloo_ranks_through_the_cli(tmp_path):
     """The real launcher: torchrun's environment (RANK, WORLD_SIZE, rendezvous) reaches ``python -m training train``.
 
-    Marked slow: three interpreters import torch (about 40 s on two shared cores).
+    Marked slow: three interpreters import torch.
     The numerics (1 rank == 2 ranks) are the spawn test's job above; this one checks
     only what spawn cannot, that the launcher's environment drives the CLI.
     """

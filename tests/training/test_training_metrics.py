@@ -1,4 +1,4 @@
-"""Metrics against scipy and hand-computed cases (MODELS.md §9)."""
+"""Metrics against scipy and hand-computed cases (docs/models.md#metrics)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """eval-piaa on FLICKR-AES-format labels (the committed fixture and a generated larger set), and
-``python -m training personalize`` on a scanned library with decisions (tiny test model)."""
+``python -m training personalize`` on the decisions a scanned library exports (tiny test model)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ import torch
 from PIL import Image
 
 from engine.decisions.record import set_decisions
-from engine.library.catalog import Catalog
+from engine.library.catalog import Catalog, catalog_path
 from engine.library.scan import scan_library
+from engine.personalize.dataset import export_dataset
 from tests.helpers.training_tiny import TINY_PRESET, TinyDistributionNet, make_ava_set
 from training.cli import main as training_main
-from training.personalize import TuneSettings, differentiable_score, fine_tune, pairwise_accuracy, trainable
+from training.preference_tuning import TuneSettings, differentiable_score, fine_tune, pairwise_accuracy, trainable
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "labels" / "flickr_aes"
 
@@ -95,7 +96,7 @@ def test_fine_tune_learns_pairs_and_leaves_the_base_alone():
     assert pairwise_accuracy(scores, pairs.numpy()) > 0.95
 
 
-def test_training_personalize_reads_a_catalog_and_exports_an_honest_model(tmp_path, capsys):
+def test_training_personalize_reads_an_exported_dataset_and_exports_an_honest_model(tmp_path, capsys):
     library = tmp_path / "lib"
     scores = make_ava_set(library, list(range(40)), seed=3)
     scan_library(library, workers=1)
@@ -103,12 +104,21 @@ def test_training_personalize_reads_a_catalog_and_exports_an_honest_model(tmp_pa
         by_name = {Path(p.path).stem: p.id for p in catalog.photos()}
         for stem, score in scores.items():
             set_decisions(catalog, [by_name[str(stem)]], rating=int(np.clip(round((score - 1.5) / 8 * 4 + 1), 1, 5)))
+        dataset = export_dataset(catalog, tmp_path / "decisions.json")
+    catalog_path(library).unlink()  # training reads the file alone, never the app's catalog
     out = tmp_path / "models"
-    code = training_main(["personalize", "--catalog", str(library), "--preset", TINY_PRESET.name, "--device", "cpu",
+    code = training_main(["personalize", "--dataset", str(dataset), "--preset", TINY_PRESET.name, "--device", "cpu",
                           "--scope", "head", "--epochs", "40", "--lr", "0.05", "--out", str(out)])
     report = json.loads(capsys.readouterr().out)
     assert code == 0 and report["decisions"] == 40 and report["task"] == "untrained"
-    assert report["personal"]["srcc_stars"] is not None
+    assert report["images"] == 40 and report["personal"]["srcc_stars"] is not None
     manifest = json.loads(Path(report["exported"]["manifest"]).read_text())
     assert manifest["task"] == "untrained" and "not aesthetic-trained" in manifest["description"]
     shutil.rmtree(out)
+
+
+def test_training_personalize_refuses_a_file_that_is_not_an_exported_dataset(tmp_path, capsys):
+    (tmp_path / "catalog.json").write_text(json.dumps({"format": "something-else"}))
+    assert training_main(["personalize", "--dataset", str(tmp_path / "catalog.json"), "--preset", TINY_PRESET.name,
+                          "--device", "cpu", "--no-export"]) == 3
+    assert "not a photocull.personal-dataset/1 file" in capsys.readouterr().err

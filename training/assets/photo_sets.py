@@ -1,6 +1,6 @@
 """Which photos the shipped quality models may learn from, and which are held out to test them.
 
-Only permissively licensed photos train a shipped model (DATA.md): the Kodak24
+Only permissively licensed photos train a shipped model (docs/data.md): the Kodak24
 suite (released by Kodak for unrestricted use) and the photos scikit-image,
 matplotlib and scikit-learn ship (public domain / CC0; sklearn's ``china`` and
 ``flower`` are CC BY 2.0 and credited in ``assets/NOTICE``). The files are

@@ -13,9 +13,9 @@ The same function from operators that stay in the blocked layout and fuse::
 
 where ``DWConvₖ`` is a 1×1 depthwise convolution with per-channel weight ``k`` (no
 bias). Each product is a single multiplication, so the values are those of PReLU up to
-how the runtime orders its additions: measured 3e-5 on face-mesh landmark outputs of up
-to 173 pixels, 8e-6 on iris outputs. Speed, onnxruntime 1.32 CPU, 1 thread: face mesh
-4.4 → 1.9 ms, iris 5.0 → 2.4 ms per run.
+how the runtime orders its additions (measured 3e-5 on face-mesh landmark outputs of up
+to 173 pixels, 8e-6 on iris outputs), and each model runs about twice as fast
+(assets/models/PROVENANCE.md).
 """
 
 from __future__ import annotations

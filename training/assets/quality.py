@@ -1,4 +1,4 @@
-"""Build the shipped technical-quality ranker (RankIQA on synthetic distortions, MODELS.md §6).
+"""Build the shipped technical-quality ranker (RankIQA on synthetic distortions, docs/models.md#rankiqa).
 
 Recipe, chosen to train in minutes on two busy CPU cores:
 

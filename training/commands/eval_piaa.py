@@ -1,4 +1,4 @@
-"""``python -m training eval-piaa``: the FLICKR-AES personalised IAA protocol (MODELS.md §5.2).
+"""``python -m training eval-piaa``: the FLICKR-AES personalised IAA protocol (docs/models.md#flickr-aes).
 
 For each test worker (``test_workers.csv``, 37 in the real split): take every image the
 worker rated, draw K (10 and 100) of them ``--repeats`` times (10; seeded, unlike the
@@ -94,7 +94,7 @@ def _evaluate_worker(args, base, preset, worker, table, per_k, problems, device)
     import torch
 
     from training.metrics import k_shot_splits, srcc
-    from training.personalize import TuneSettings, fine_tune, load_tensors, predict
+    from training.preference_tuning import TuneSettings, fine_tune, load_tensors, predict
 
     names = [row.name for row in table.rows]
     images, kept, errors = load_tensors([args.data_root / name for name in names], preset)
@@ -132,7 +132,7 @@ def _report(args, preset, weights, per_k, problems, workers) -> dict:
                          generic_srcc_std_over_workers=generic_std, improvement=mean - generic_mean)
         results[str(k)] = entry
     return {
-        "format": "photocull.eval-piaa/1", "protocol": "FLICKR-AES personalised IAA (MODELS.md 5.2)",
+        "format": "photocull.eval-piaa/1", "protocol": "FLICKR-AES personalised IAA (docs/models.md#flickr-aes)",
         "preset": preset.name, "weights": weights, "scope": args.scope, "epochs": args.epochs,
         "repeats": args.repeats, "seed": args.seed, "test_workers": workers, "results": results,
         "problems": problems[:50], "problem_count": len(problems),

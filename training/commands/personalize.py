@@ -1,10 +1,12 @@
 """``python -m training personalize``: fine-tune an aesthetic model on one photographer's decisions.
 
-Reads the app's catalog of ``--catalog`` (a scanned, decided library) with
-:mod:`engine.personalize.dataset` (utilities from picks, rejects and stars; pairs from burst
-choices and calibration answers), decodes the photos with ``engine.library.decode``, holds out
+Reads ``--dataset FILE``, the photographer's decisions as the app exports them
+(``photocull-cli personalize DIR --export-dataset FILE``, read with
+:func:`engine.personalize.dataset.load_dataset`: utilities from picks, rejects and stars; pairs
+from burst choices and calibration answers; each photo's path), so training never opens the
+app's catalog. It decodes the photos, holds out
 ``--holdout`` of the burst groups, fine-tunes the head (``--scope head``) or head + last
-blocks (``--scope last``) on the rest (:mod:`training.personalize`), and reports held-out
+blocks (``--scope last``) on the rest (:mod:`training.preference_tuning`), and reports held-out
 pairwise accuracy and SRCC against stars for the base and the tuned model. Then it exports
 ONNX + manifest into the user models folder, which the app picks up on its next analysis.
 
@@ -29,7 +31,8 @@ HELP = "fine-tune a model's head on your decisions in a photocull library and ex
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_preset_arguments(parser)
-    parser.add_argument("--catalog", type=Path, required=True, help="library folder (scanned, with decisions)")
+    parser.add_argument("--dataset", type=Path, required=True, metavar="FILE",
+                        help="decisions exported by `photocull-cli personalize DIR --export-dataset FILE`")
     parser.add_argument("--checkpoint", type=Path, help="base model checkpoint (.pt), e.g. a trained TANet")
     parser.add_argument("--scope", choices=("head", "last"), default="head", help="head only, or head + last blocks")
     parser.add_argument("--epochs", type=int, default=20)
@@ -46,18 +49,16 @@ def run(args: argparse.Namespace) -> int:
     import torch
 
     from engine.config import paths
-    from engine.decisions.record import find_catalog_for
-    from engine.library.catalog import CatalogError
-    from training.personalize import TuneSettings, fine_tune, load_tensors, pairwise_accuracy, predict
+    from engine.personalize.dataset import DatasetFileError, load_dataset
+    from training.preference_tuning import TuneSettings, fine_tune, load_tensors, pairwise_accuracy, predict
 
     device = torch.device(resolve_device(args.device))
     try:
-        catalog = find_catalog_for(args.catalog)
-    except CatalogError as exc:
+        dataset = load_dataset(args.dataset)
+    except DatasetFileError as exc:
         print(f"personalize: {exc}", file=sys.stderr)
         return 3
-    with catalog:
-        data = _decisions(catalog, args.holdout, args.seed)
+    data = _decisions(dataset, args.holdout, args.seed)
     if data is None:
         print("personalize: too few decisions (need picks/rejects/stars on at least 10 photos)", file=sys.stderr)
         return 2
@@ -82,24 +83,20 @@ def run(args: argparse.Namespace) -> int:
     return 1 if errors else 0
 
 
-def _decisions(catalog, holdout: float, seed: int) -> dict | None:
-    """Decided photos and pairs, with a train/test split by burst group."""
+def _decisions(dataset, holdout: float, seed: int) -> dict | None:
+    """Decided photos and pairs of an exported dataset, with a train/test split by burst group."""
     import numpy as np
 
-    from engine.personalize import store
-    from engine.personalize.dataset import read_preferences
-
-    prefs = read_preferences(catalog, store.read_choices(catalog))
+    prefs = dataset.preferences
     if prefs.decisions < 10:
         return None
-    ids = sorted(set(prefs.photo_ids.tolist()) | set(prefs.pairs.ravel().tolist()))
-    primary = {p.id: p.path for p in catalog.photos()}
+    ids = sorted((set(prefs.photo_ids.tolist()) | set(prefs.pairs.ravel().tolist())) & set(dataset.paths))
     groups = sorted(set(prefs.groups.get(i, i) for i in ids))
     rng = np.random.default_rng(seed)
     test_groups = set(rng.choice(groups, size=max(1, int(round(holdout * len(groups)))), replace=False).tolist())
     utility = dict(zip(prefs.photo_ids.tolist(), prefs.utility.tolist()))
     stars = dict(zip(prefs.photo_ids.tolist(), prefs.stars.tolist()))
-    return {"ids": ids, "paths": [catalog.abspath(primary[i]) for i in ids], "decisions": prefs.decisions,
+    return {"ids": ids, "paths": [dataset.paths[i] for i in ids], "decisions": prefs.decisions,
             "test": {i for i in ids if prefs.groups.get(i, i) in test_groups},
             "utility": utility, "stars": stars, "pairs": prefs.pairs.tolist()}
 

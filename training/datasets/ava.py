@@ -1,4 +1,4 @@
-"""AVA labels (MODELS.md §1.1-1.2, §8.1): vote histograms over ratings 1..10.
+"""AVA labels (docs/models.md#ava, #datasets): vote histograms over ratings 1..10.
 
 Three layouts exist and all give the same table (10-bin distributions, image
 ``<image_id>.jpg``):

@@ -1,4 +1,4 @@
-"""FLICKR-AES labels (MODELS.md §5.2) for the per-worker K-shot protocol.
+"""FLICKR-AES labels (docs/models.md#flickr-aes) for the per-worker K-shot protocol.
 
 - ``FLICKR-AES_image_labeled_by_each_worker.csv``: ``worker, imagePair, score``,
   headers after the first carrying a leading space (stripped by ``read_csv_rows``);

@@ -1,4 +1,4 @@
-"""PARA labels (MODELS.md §8.4): ELTA's ``image_id,score`` with score = official 1–5 mean ×2."""
+"""PARA labels (docs/models.md#datasets): ELTA's ``image_id,score`` with score = official 1–5 mean ×2."""
 
 from __future__ import annotations
 

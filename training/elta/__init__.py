@@ -1,7 +1,7 @@
 """ELTA's long-tail enhancers (Liu, He et al., ICML 2024; ELTA 2.0, IJCV 2026), usable with any backbone.
 
 * :mod:`~training.elta.tfa` — Tail Feature Augmentation: feature-space mixup whose
-  pairs are drawn by a two-stage, label-driven sampling (MODELS.md §4.1).
+  pairs are drawn by a two-stage, label-driven sampling (docs/models.md#elta).
 * :mod:`~training.elta.flsa` — Feature–Label Similarity Alignment loss.
 * :mod:`~training.elta.sharpening` — adaptive sharpening of pseudo-labels for
   self-training, and its (β, threshold) selection grid (1.0 and 2.0 forms).

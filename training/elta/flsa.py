@@ -1,6 +1,6 @@
 """Feature–Label Similarity Alignment (FLSA): make feature similarities follow label similarities.
 
-MODELS.md §4.1: S_f is the cosine-similarity matrix of the batch's features
+docs/models.md#elta: S_f is the cosine-similarity matrix of the batch's features
 (mixed TFA rows included), S_y[i, j] = 1 − |y_i − y_j| / (max y − min y) on the
 MOS, and the loss is MSE(S_f, S_y), weighted by ``--simloss_weight`` in the
 original. A batch whose labels are all equal has no label spread; S_y is then

@@ -1,4 +1,4 @@
-"""ELTA 2.0's extra loss terms (MODELS.md §4.2), added to the per-sample EMD.
+"""ELTA 2.0's extra loss terms (docs/models.md#elta), added to the per-sample EMD.
 
 total = EMD + 0.10 · SmoothL1(MOS_pred, MOS_true) + 0.05 · rank, where the rank
 term is the mean over all pairs whose true MOS differ by more than 0.05 of

@@ -1,6 +1,6 @@
 """ELTA 2.0's tail-aware sampler: draw label-tail, scene-tail and generated images more often.
 
-MODELS.md §4.2. An image's weight is 1 + a·[label tail] + b·[scene tail] +
+docs/models.md#elta. An image's weight is 1 + a·[label tail] + b·[scene tail] +
 c·[both] + d·[generated] (code defaults a=1, b=2, c=2, d=2; the README run used
 0.5 for a, b, c), and an epoch draws ``multiplier × N`` images with replacement
 (the authors use ``WeightedRandomSampler``). The label tail is MOS ≤ P20 or

@@ -1,6 +1,6 @@
 """ELTA self-training: pseudo-label a scored pool with adaptive sharpening and write it as AVA labels.
 
-MODELS.md §4.1 / §4.2: a trained model scores a pool, :func:`~training.elta.sharpening.select_pseudo_labels`
+docs/models.md#elta: a trained model scores a pool, :func:`~training.elta.sharpening.select_pseudo_labels`
 picks (β, threshold) on its grid, and the kept images, with their pseudo-label
 distributions as soft labels, join the training set for another round. The rows
 are written in the group's AVA CSV layout (``image_id, score2..score11, score``;

@@ -1,6 +1,6 @@
 """Adaptive sharpening of self-training pseudo-labels, and the grid that picks its setting.
 
-MODELS.md §4.1 / §4.2. A model scores an unlabelled-but-scored pool; each
+docs/models.md#elta. A model scores an unlabelled-but-scored pool; each
 image's logits are divided by a temperature τ_i = exp(−β·|s_i − s̄|), where s_i
 is its predicted MOS and s̄ the pool mean — images predicted far from the mean
 (the tails) get sharper distributions. ELTA 1.0 wrote this as multiplying the
@@ -9,7 +9,7 @@ probability exceeds a threshold become pseudo-labelled training samples.
 
 The (β, threshold) setting is chosen on a grid by the lowest MAE against the
 pool's ground truth among settings that keep enough images — so the pool must
-carry scores (the authors' selection uses ``gt``; MODELS.md §12 notes it).
+carry scores (the authors' selection uses ``gt``; docs/models.md#known-problems notes it).
 ELTA 1.0 labels kept images with their *unsharpened* predicted distribution and
 needs more than 10 of them; ELTA 2.0 uses the *sharpened* one and needs ≥ 10.
 """

@@ -1,6 +1,6 @@
 """Tail Feature Augmentation (TFA): mix pairs of pooled features, pairs chosen by their labels.
 
-MODELS.md §4.1. With s_i the MOS of sample i and s̄ the batch mean:
+docs/models.md#elta. With s_i the MOS of sample i and s̄ the batch mean:
 
 1. first index i ~ P(i) ∝ exp(|s̄ − s_i| / τ₁), drawn without replacement —
    tail samples, far from the batch mean, are chosen more often;

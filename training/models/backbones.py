@@ -9,7 +9,7 @@
 * :func:`places365_resnet18` — torchvision's ResNet-18 with the 365-way classifier
   of the CSAIL Places365 release (``resnet18_places365.pth.tar``).
 
-Both are written from the architecture description (MODELS.md §2.1), not copied.
+Both are written from the architecture description (docs/models.md#tanet), not copied.
 """
 
 from __future__ import annotations

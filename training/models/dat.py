@@ -1,6 +1,6 @@
 """DAT, the Deformable Attention Transformer (Xia et al., CVPR 2022), as EAT modifies it.
 
-timm has no DAT (TOOLCHAIN.md §1), so it is written here from MODELS.md §3.1,
+timm has no DAT (docs/toolchain.md#torch), so it is written here from docs/models.md#eat,
 with the authors' code as the reference for names and shapes (LeapLabTHU/DAT's
 first release, as vendored in woshidandan/Image-Aesthetics-and-Quality-Assessment
 ``models/dat.py`` + ``dat_blocks.py``). Attribute names are theirs
@@ -182,7 +182,7 @@ def directional_gate(offset: torch.Tensor, reference: torch.Tensor) -> torch.Ten
     ``offset`` and ``reference`` are (..., 2). A product of exactly 0 counts as a
     disagreement, as ``np.where(product <= 0, ...)`` does in the released code, and
     the gate is applied at every step of training and inference, as that code does
-    (the README's "explore, then exploit" schedule is not in it; MODELS.md §3.1).
+    (the README's "explore, then exploit" schedule is not in it; docs/models.md#eat).
     Returns (..., 1); the product of two 0/1 flags avoids a boolean reduction that
     ONNX lacks.
     """

@@ -1,4 +1,4 @@
-"""RankIQA-style technical-quality scorer on torchvision's MobileNetV2 (MODELS.md §6.1).
+"""RankIQA-style technical-quality scorer on torchvision's MobileNetV2 (docs/models.md#rankiqa).
 
 ImageNet MobileNetV2 features → global average *and* max pooling (+ optionally the
 input's tone statistics, :class:`ToneStatistics`) → Linear(2560 [+ 13] → 1):

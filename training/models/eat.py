@@ -2,7 +2,7 @@
 
 The network is :class:`training.models.dat.DAT` itself (the authors save the
 DAT's ``state_dict`` with no wrapper or prefix), with a 10-way head for AVA and
-a 1-way head for TAD66K. Outputs are raw (MODELS.md §3.3): the AVA score is
+a 1-way head for TAD66K. Outputs are raw (docs/models.md#eat): the AVA score is
 Σ k·y_k over the ten raw outputs, no softmax (``score_rule="weighted_sum"``);
 the TAD66K output is score/10, no sigmoid.
 

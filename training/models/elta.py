@@ -1,6 +1,6 @@
 """ELTA's model: any backbone's pooled features → ELTA's heads, with TFA mixing inside the forward.
 
-MODELS.md §4.1: the authors use timm ``swinv2_base_window8_256`` (256×256 input,
+docs/models.md#elta: the authors use timm ``swinv2_base_window8_256`` (256×256 input,
 1024 pooled features) with two heads that always exist in the ``state_dict``
 (names as released):
 

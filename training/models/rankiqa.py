@@ -1,4 +1,4 @@
-"""RankIQA.PyTorch's network (MODELS.md §6.2): an ImageNet backbone whose classifier is replaced by N outputs.
+"""RankIQA.PyTorch's network (docs/models.md#rankiqa): an ImageNet backbone whose classifier is replaced by N outputs.
 
 The repository trains MobileNetV3 / EfficientNet / ResNeSt / torchvision models
 with ``fc → Linear(features, num_classes)`` and raw outputs; what they mean

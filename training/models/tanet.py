@@ -1,6 +1,6 @@
 """TANet (He et al., IJCAI 2022): theme, RGB-attention and aesthetics branches, two heads.
 
-Written from MODELS.md §2 and the authors' code as a reference for names and
+Written from docs/models.md#tanet and the authors' code as a reference for names and
 shapes (woshidandan/TANet-image-aesthetics-and-quality-assessment,
 ``code/{AVA,TAD66K}/train_nni.py``). Submodule attribute names are the authors'
 (``res365_last``, ``hypernet``, ``tygertnet``, ``mobileNet``, ``head_rgb``,
@@ -27,7 +27,7 @@ Two modes share one ``state_dict``:
     issue #8, where batch 1 and 64 score the same SRCC: 0.5069). Both are
     constants, so the Places365 ResNet-18 is not evaluated at all. The 12×12 RGB
     pooling uses PyTorch's adaptive bins written as two fixed averaging matrices
-    (MODELS.md §2.5), identical in value and exportable.
+    (docs/models.md#tanet), identical in value and exportable.
 
 Agreement (tests/test_models_tanet.py): deployable(x) equals faithful on a batch
 of copies of x (AVA) and faithful at batch 1 (TAD66K) to 1e-6. At realistic batch
@@ -209,7 +209,7 @@ def adaptive_pool_matrix(length: int, bins: int) -> torch.Tensor:
 def colour_similarity(pooled: torch.Tensor) -> torch.Tensor:
     """Cosine similarity between every pair of pooled colour cells: (N,3,h,w) → (N,hw,hw).
 
-    The "attention" of the RGB branch: no learned query/key (MODELS.md §2.1, L4).
+    The "attention" of the RGB branch: no learned query/key (docs/models.md#tanet, L4).
     """
     cells = pooled.flatten(2)  # (N,3,hw)
     dots = torch.matmul(cells.transpose(1, 2), cells)

@@ -2,10 +2,10 @@
 
 Two users of the same machinery:
 
-* ``python -m training personalize``: the photographer's own decisions, read from the app's
-  catalog (:mod:`engine.personalize.dataset`: utilities from picks/rejects/stars, pairs from
-  burst choices and calibration answers), images decoded by ``engine.library.decode``.
-* ``python -m training eval-piaa``: the FLICKR-AES personalised protocol (MODELS.md §5.2),
+* ``python -m training personalize``: the photographer's own decisions, from the file the app
+  exports (:func:`engine.personalize.dataset.export_dataset`: utilities from picks/rejects/stars,
+  pairs from burst choices and calibration answers, photo paths).
+* ``python -m training eval-piaa``: the FLICKR-AES personalised protocol (docs/models.md#flickr-aes),
   one AMT worker's 1–5 ratings at a time.
 
 Both fine-tune a copy of the base model on a small set and score held-out images. The
