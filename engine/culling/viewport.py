@@ -41,26 +41,26 @@ class Viewport:
         y = _place(height, widget[1], self.center[1])
         return (x, y, width, height)
 
-    def toggled(self, image: Size, widget: Size, at: tuple[float, float] | None = None) -> "Viewport":
+    def toggled(self, image: Size, widget: Size, at: tuple[float, float] | None = None) -> Viewport:
         """Fit <-> 100 %; zooming in centres on ``at`` (normalised) when given."""
         if self.zoom is not None:
             return Viewport()
         return Viewport(1.0, _clamp_point(at or self.center))
 
-    def panned(self, dx: float, dy: float, image: Size, widget: Size) -> "Viewport":
+    def panned(self, dx: float, dy: float, image: Size, widget: Size) -> Viewport:
         """Move the picture by (dx, dy) screen pixels (drag direction)."""
         _, _, width, height = self.target_rect(image, widget)
         cx = self.center[0] - dx / width if width else self.center[0]
         cy = self.center[1] - dy / height if height else self.center[1]
         return replace(self, center=_clamp_point((cx, cy)))
 
-    def zoomed(self, factor: float, image: Size, widget: Size) -> "Viewport":
+    def zoomed(self, factor: float, image: Size, widget: Size) -> Viewport:
         scale = self.scale(image, widget) * factor
         if scale <= fit_scale(image, widget):
             return Viewport(None, self.center)
         return replace(self, zoom=min(MAX_ZOOM, scale))
 
-    def focused_on(self, region: Region, image: Size, widget: Size) -> "Viewport":
+    def focused_on(self, region: Region, image: Size, widget: Size) -> Viewport:
         """Centre on ``region``: at 100 %, or less when the region would not fit at 100 %."""
         x0, y0, x1, y1 = region
         region_w, region_h = max(1.0, (x1 - x0) * image[0]), max(1.0, (y1 - y0) * image[1])
