@@ -26,15 +26,13 @@ def _time_key(photo: CullPhoto) -> tuple:
 
 
 def _score_key(photo: CullPhoto) -> tuple:
-    return _descending(photo.insight.score, photo)
+    """The 0..100 score, then the model's own score (it parts photos the rounded 0..100 score ties)."""
+    insight = photo.insight
+    return (insight.score is None, -(insight.score or 0.0), -(insight.raw_score or 0.0), *_time_key(photo))
 
 
 def _personal_key(photo: CullPhoto) -> tuple:
-    return _descending(photo.insight.personal_score, photo)
-
-
-def _descending(value: float | None, photo: CullPhoto) -> tuple:
-    return (value is None, -(value or 0.0), *_time_key(photo))
+    return (photo.insight.personal_score is None, -(photo.insight.personal_score or 0.0), *_time_key(photo))
 
 
 def _name_key(photo: CullPhoto) -> tuple:
