@@ -36,6 +36,8 @@ JSON output schema ``photocull.list/2``::
           "score_scale": "reference",      # reference (the manifest's distribution) | fallback (documented
                                            # logistic of a 1..10 score, for manifests without one) | null
           "score_raw": 7.4,                # the model's own score behind "score" (its scale is the model's)
+          "shoot_rank": 88.2,              # 0..100, place of "score" among this library's scored photos
+                                           # (100 = the best; ties share their mean place), or null
           "personal_score": null,          # 0..100, rank in this library by your personal model (100 = most to
                                            # your taste); null while no personal model is on
           "analysis_status": "ok",         # ok | error (see analysis.error_message) | null (not analysed)
@@ -73,7 +75,7 @@ JSON output schema ``photocull.list/2``::
 
 What changed from ``photocull.list/1``: ``sort_score`` (documented as 1..10, but the
 model's unclamped value, seen from −6 to 17) is now ``score_raw``, and ``sort_task`` is
-``score_task``; ``score`` (0..100), ``score_scale`` and ``personal_score`` are new, as are
+``score_task``; ``score`` (0..100), ``score_scale``, ``shoot_rank`` and ``personal_score`` are new, as are
 ``--sort personal`` and the envelope's ``score_meaning``; ``--sort score`` orders by the
 0..100 score (then the raw score). Within version 2 fields are only ever added, never
 renamed or removed.
@@ -96,7 +98,7 @@ from typing import Any
 from engine import personalize as taste
 from engine.analysis import PhotoAnalysis, read_analyses
 from engine.cli.output import add_format_argument, write_records
-from engine.culling.insights import personal_percent, sort_score_of
+from engine.culling.insights import personal_percent, shoot_ranks, sort_score_of
 from engine.inference.score_scale import SCORE_MEANING, ScoreScale, installed_scales
 from engine.library.catalog import SORT_ORDERS, Catalog, PhotoRecord
 
@@ -111,7 +113,7 @@ PHOTO_FIELDS = (
 )
 #: Added by analysis. ``analysis`` is an object in JSON and compact JSON text in a CSV cell.
 ANALYSIS_FIELDS = (
-    "score", "score_task", "score_scale", "score_raw", "personal_score", "analysis_status",
+    "score", "score_task", "score_scale", "score_raw", "shoot_rank", "personal_score", "analysis_status",
     "blurry", "eyes_closed", "burst_id", "burst_kind", "burst_rank",
     "is_best", "burst_reasons", "analysis",
 )
@@ -138,14 +140,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 def photo_records(catalog: Catalog, sort: str = "time", *, as_text: bool = False) -> Iterator[dict[str, Any]]:
-    """One record per photo (key order = ``FIELDS``) in the ``sort`` order."""
+    """One record per photo (key order = ``FIELDS``) in the ``sort`` order; streamed except for the two
+    score orders, which need every record first."""
     analyses = read_analyses(catalog)
     personal = taste.personal_scores(catalog)
     scales = installed_scales()
+    scores = {pid: sort_score_of(analysis, scales) for pid, analysis in analyses.items()}
+    ranks = shoot_ranks({pid: key for pid, key in scores.items() if key[0] is not None})
     photos = catalog.photos(sort="time" if sort in ("score", "personal") else sort)
     records = (
         {**photo_fields(photo),
-         **analysis_fields(analyses.get(photo.id), as_text=as_text, scales=scales,
+         **analysis_fields(analyses.get(photo.id), as_text=as_text, scales=scales, shoot_rank=ranks.get(photo.id),
                            personal=personal_percent(personal.get(photo.id)))}
         for photo in photos
     )
@@ -156,10 +161,11 @@ def photo_records(catalog: Catalog, sort: str = "time", *, as_text: bool = False
 
 
 def _best_first(field: str):
-    """Sort key: highest ``field`` first (then the raw score), records without it last; stable otherwise."""
+    """Sort key: highest ``field`` first, then the higher place in the shoot (the unrounded scores);
+    records without ``field`` last, in their time order (the sort is stable)."""
     def key(record: dict[str, Any]) -> tuple:
-        value, raw = record[field], record["score_raw"]
-        return (value is None, -(value or 0.0), raw is None, -(raw or 0.0))
+        value, place = record[field], record["shoot_rank"]
+        return (value is None, -(value or 0.0), place is None, -(place or 0.0))
     return key
 
 
@@ -172,9 +178,10 @@ def photo_fields(photo: PhotoRecord) -> dict[str, Any]:
 
 def analysis_fields(analysis: PhotoAnalysis | None, *, as_text: bool = False,
                     scales: Mapping[tuple[str, str], ScoreScale] | None = None,
-                    personal: float | None = None) -> dict[str, Any]:
+                    personal: float | None = None, shoot_rank: float | None = None) -> dict[str, Any]:
     """The analysis part of a record (key order = ``ANALYSIS_FIELDS``); ``as_text`` makes ``analysis`` a JSON
-    string; ``personal`` is the photo's 0..100 personal score (None while no personal model is on)."""
+    string; ``personal`` is the photo's 0..100 personal score (None while no personal model is on) and
+    ``shoot_rank`` its place in the library (:func:`engine.culling.insights.shoot_ranks`)."""
     burst = analysis.burst if analysis else None
     scales = installed_scales() if scales is None else scales
     score, raw = sort_score_of(analysis, scales)
@@ -183,6 +190,7 @@ def analysis_fields(analysis: PhotoAnalysis | None, *, as_text: bool = False,
         "score_task": analysis.sort_task if analysis and raw is not None else None,
         "score_scale": _scale_name(analysis, scales) if raw is not None else None,
         "score_raw": _rounded(raw),
+        "shoot_rank": shoot_rank,
         "personal_score": personal,
         "analysis_status": analysis.status if analysis else None,
         "blurry": analysis.blurry if analysis else None,

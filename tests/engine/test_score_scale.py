@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from engine.analysis.storage import PhotoAnalysis, ScoreRow
-from engine.culling.insights import insight_of, personal_percent, sort_score_of
+from engine.culling.insights import PhotoInsight, insight_of, personal_percent, shoot_ranks, sort_score_of
 from engine.culling.score_words import personal_model_line, sort_explanation
 from engine.inference.contract import ContractError, ScoreReference, load_manifest, validate
 from engine.inference.registry import shipped_models_dir
@@ -139,3 +139,11 @@ def test_the_words_name_no_model_and_say_how_to_add_an_aesthetic_one():
     assert line == ("Personal model: on; trained on 212 decisions; it chose as you did in 71% of held-out choices "
                     "(the generic score: 58%).")
     assert "off" in personal_model_line(None)
+
+
+def test_the_place_in_the_shoot_runs_from_0_to_100_and_ties_share_it():
+    ranks = shoot_ranks({1: (10.0, 1.0), 2: (50.0, 4.0), 3: (50.0, 4.0), 4: (90.0, 8.0), 5: (90.0, 7.0)})
+    assert ranks == {1: 0.0, 2: 37.5, 3: 37.5, 5: 75.0, 4: 100.0}, "the raw score parts equal 0..100 scores"
+    assert shoot_ranks({7: (3.0, 1.0)}) == {7: 100.0} and shoot_ranks({}) == {}
+    assert "top 25 % of this shoot" in PhotoInsight(score=90.0, shoot_rank=75.0).summary()
+    assert "best score of this shoot" in PhotoInsight(score=90.0, shoot_rank=100.0).summary()

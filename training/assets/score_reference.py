@@ -6,11 +6,11 @@ The app shows every score on 0..100 by placing it among these quantiles
 (:mod:`engine.inference.score_scale`), so the reference set decides what "50, a typical
 photo" means. It is the model's own reference images — the 24 permissive training
 photos and the 7 held out (:mod:`training.assets.photo_sets`), never research-only
-data — each as the builder uses them: untouched, and with every defect of
-:mod:`training.distortions` at levels 1..``MAX_LEVEL``. Typical photos from a shoot are
-neither pristine test images nor wrecked, so the defects stop at ``MAX_LEVEL`` (the
-mildest levels), which puts the median at a photo with one mild flaw. The model runs
-through ONNX Runtime exactly as the app runs it (:class:`training.assets.quality_eval.OnnxModel`).
+data — exactly as the builder evaluates the model (:func:`training.assets.quality_eval.evaluate_quality`):
+each untouched and with every defect of :mod:`training.distortions` at levels 1..``MAX_LEVEL``
+(all five), so the middle of the reference is a photo with one moderate flaw and the ends are
+pristine and wrecked photos. The model runs through ONNX Runtime exactly as the app runs it
+(:class:`training.assets.quality_eval.OnnxModel`).
 """
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ import numpy as np
 from engine.inference.contract import ScoreReference, load_manifest, score_from_output, validate
 from training.assets.photo_sets import HELDOUT_PHOTOS, TRAIN_PHOTOS, load_photos, photo_record
 from training.assets.quality_eval import OnnxModel
-from training.distortions import DEFECTS, distort
+from training.distortions import DEFECTS, LEVELS, distort
 
 #: Probabilities at which the quantiles are stored (finer in the tails, where photos spread out).
 PROBABILITIES: tuple[float, ...] = (0.01, 0.02, *(k / 20 for k in range(1, 20)), 0.98, 0.99)
 #: Defects are applied at levels 1..MAX_LEVEL (see the module docstring).
-MAX_LEVEL = 3
+MAX_LEVEL = LEVELS
 DEFAULT_MANIFEST = Path("assets/models/quality_ranker.json")
 
 
