@@ -10,9 +10,9 @@ from PIL import Image
 
 from engine.inference.contract import load_manifest
 from engine.inference.score_scale import scale_of
+from tests.helpers.onnx_factory import install_model
 from training.assets.score_reference import PROBABILITIES, build, reference_images, reference_of, store_reference
 from training.distortions import DEFECTS
-from tests.helpers.onnx_factory import install_model
 
 
 def test_every_photo_comes_untouched_then_with_each_defect_at_each_level():
