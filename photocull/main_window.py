@@ -128,6 +128,7 @@ class MainWindow(QMainWindow):
         bar.addAction(self._action("Open…", self.choose_folder, QKeySequence.StandardKey.Open))
         bar.addWidget(QLabel("Sort"))
         self.sort_box = QComboBox()
+        self.sort_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.score_label = SORT_LABELS["score"]
         self._fill_sort_box(available_sorts([]))
         self.sort_box.currentIndexChanged.connect(lambda: self.set_sort(self.sort_box.currentData()))
@@ -438,8 +439,8 @@ class MainWindow(QMainWindow):
         self.device_text = device
         self.device_label.setText(f"Scoring: {device}")
         sort = self.registry.sort_score()
-        task = {"aesthetic": "aesthetic", "technical": "quality"}.get(sort.task or "", "none yet")
-        self.score_label, self.score_tip = f"Score ({task})", score_tooltip(sort.task)
+        task = {"aesthetic": "Aesthetic score", "technical": "Quality score"}.get(sort.task or "", "Score")
+        self.score_label, self.score_tip = task, score_tooltip(sort.task)
         self._label_score_sort()
         self.device_label.setToolTip(sort_explanation("score", sort.task))
 
@@ -459,7 +460,7 @@ class MainWindow(QMainWindow):
         self._label_score_sort()
 
     def _update_sort_options(self) -> None:
-        """Offer "Score (personal)" exactly when the personal model scores this library."""
+        """Offer "Personal score" exactly when the personal model scores this library."""
         keys = available_sorts(self.session.photos)
         if keys == tuple(self.sort_box.itemData(i) for i in range(self.sort_box.count())):
             return

@@ -8,6 +8,7 @@ manifest text reaches the user.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from engine.config import paths
@@ -16,12 +17,12 @@ from engine.inference.score_scale import SCORE_MEANING
 
 def add_aesthetic_hint() -> str:
     """How to add an aesthetic model, said while none is installed (the folder is this user's)."""
-    return ("To sort by taste instead, add an aesthetic model: copy its .onnx and .json files into "
-            f"{paths.user_models_dir()} and reopen the folder.")
+    return f"To sort by taste, add an aesthetic model to {_short(paths.user_models_dir())}."
 
 
 def sort_explanation(sort: str, score_task: str | None, *, personal_on: bool = False) -> str:
-    """The status line for the sort ``sort`` ("score", "personal", "time", ...), in plain words.
+    """The status line for the sort ``sort`` ("score", "personal", "time", ...): one short line in plain
+    words (the full meaning of the number is in the hover text, :func:`score_tooltip`).
 
     ``score_task`` is the task of the model that gives the score ("aesthetic", "technical" or None).
     """
@@ -33,10 +34,10 @@ def sort_explanation(sort: str, score_task: str | None, *, personal_on: bool = F
     if sort != "score":
         return ""
     if score_task == "aesthetic":
-        return f"Sorted by how appealing each photo looks. {SCORE_MEANING}"
+        return "Sorted by how appealing each photo looks: 50 is a typical photo, 90 better than nine in ten."
     if score_task == "technical":
-        return ("Sorted by image quality — sharpness, noise, exposure — not by taste. "
-                f"{SCORE_MEANING} {add_aesthetic_hint()}")
+        return ("Sorted by image quality (sharpness, noise, exposure), not by taste: 50 is a typical photo. "
+                f"{add_aesthetic_hint()}")
     return "No scoring model is installed, so photos stay in capture-time order."
 
 
@@ -67,3 +68,11 @@ def _accuracy(card: Any) -> float | None:
         return None
     value = card.get("pairwise_accuracy")
     return float(value) if isinstance(value, (int, float)) else None
+
+
+def _short(path: Path) -> str:
+    """``path`` with the home folder written as ~ (shorter on a status line)."""
+    try:
+        return f"~/{path.relative_to(Path.home()).as_posix()}"
+    except ValueError:
+        return str(path)

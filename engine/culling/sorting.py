@@ -14,7 +14,7 @@ from typing import Any
 from engine.culling.cull_photo import CullPhoto
 
 SORT_KEYS = ("time", "score", "personal", "name", "burst")
-SORT_LABELS = {"score": "Score", "personal": "Score (personal)", "time": "Capture time", "name": "Name",
+SORT_LABELS = {"score": "Score", "personal": "Personal score", "time": "Capture time", "name": "Name",
                "burst": "Burst"}
 #: Orders that exist only when the library has the values (the GUI hides the others).
 OPTIONAL_SORTS = frozenset({"personal"})

@@ -66,6 +66,14 @@ def test_bursts_collapse_behind_their_best_frame_and_expand(session):
     assert len(session.visible) == 6
 
 
+def test_a_collapsed_burst_sorts_by_the_score_its_cover_shows(session):
+    session.set_photos([replace(p, insight=PhotoInsight(score=5.5)) if p.name == "IMG_0.jpg" else p
+                        for p in session.photos])
+    session.set_sort("score")
+    assert names(session.visible) == ["IMG_5.jpg", "IMG_0.jpg", "IMG_3.jpg", "IMG_1.jpg"], \
+        "the burst's cover (5.0) follows the 5.5, although another frame of it scores 6.0"
+
+
 def test_sort_by_score_puts_unscored_last_and_burst_sort_keeps_frames_together(session):
     session.set_collapse_bursts(False)
     session.set_sort("score")

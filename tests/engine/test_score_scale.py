@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from engine.analysis.storage import PhotoAnalysis, ScoreRow
+from engine.config import paths
 from engine.culling.insights import PhotoInsight, insight_of, personal_percent, shoot_ranks, sort_score_of
-from engine.culling.score_words import personal_model_line, sort_explanation
+from engine.culling.score_words import add_aesthetic_hint, personal_model_line, sort_explanation
 from engine.inference.contract import ContractError, ScoreReference, load_manifest, validate
 from engine.inference.registry import shipped_models_dir
 from engine.inference.score_scale import ScoreScale, installed_scales, scale_of
@@ -129,7 +130,8 @@ def test_personal_scores_become_a_rank_on_0_to_100():
 
 def test_the_words_name_no_model_and_say_how_to_add_an_aesthetic_one():
     technical = sort_explanation("score", "technical")
-    assert "image quality" in technical and "aesthetic model" in technical and "0–100" in technical
+    assert "image quality" in technical and technical.endswith(add_aesthetic_hint())
+    assert paths.user_models_dir().name in add_aesthetic_hint() and len(technical) - len(str(paths.user_models_dir())) < 140
     assert "quality_ranker" not in technical and "manifest" not in technical
     assert "add an aesthetic model" not in sort_explanation("score", "aesthetic")
     assert "personal score" in sort_explanation("personal", "technical", personal_on=True)
