@@ -40,7 +40,6 @@ class PhotoInsight:
     score: float | None = None                 # the sort score (aesthetic, or technical quality), 0..100
     score_task: str | None = None              # "aesthetic" | "technical" | None
     raw_score: float | None = None             # the model's own score behind ``score``
-    shoot_rank: float | None = None            # 0..100, place of ``score`` in this shoot (100 = its best)
     blurry: bool | None = None                 # None = not analysed
     blur_reason: str = ""
     eyes_closed: bool | None = None
@@ -61,8 +60,6 @@ class PhotoInsight:
         lines: list[str] = []
         if self.score is not None:
             lines.append(f"score {self.score:.0f}" + ("" if self.score_task == "aesthetic" else " (image quality)"))
-        if self.shoot_rank is not None:
-            lines.append(_place_in_shoot(self.shoot_rank))
         if self.personal_score is not None:
             lines.append(f"personal score {self.personal_score:.0f}")
         if self.eyes_closed:
@@ -84,14 +81,16 @@ def load_insights(catalog) -> dict[int, PhotoInsight]:
     with the personal score and personal burst ranking when a personal model is on."""
     scales = installed_scales()
     insights = {pid: insight_of(analysis, scales) for pid, analysis in read_analyses(catalog).items()}
-    ranks = shoot_ranks({pid: (i.score, i.raw_score) for pid, i in insights.items() if i.score is not None})
-    insights = {pid: replace(i, shoot_rank=ranks.get(pid)) for pid, i in insights.items()}
     return with_personal(insights, taste.personal_scores(catalog), taste.rank_bursts(catalog))
 
 
 def shoot_ranks(keys: Mapping[int, tuple]) -> dict[int, float]:
     """Each photo's place among ``keys`` (photo id → sortable score key) on 0..100: 100 for the best,
-    0 for the lowest, equal keys sharing their mean place; a lone photo is 100."""
+    0 for the lowest, equal keys sharing their mean place; a lone photo is 100.
+
+    The CLI lists it beside the score; insights do not carry it, because every new score would move
+    every photo's place and so make every photo "changed" for the GUI while analysis runs.
+    """
     ordered = sorted(keys, key=keys.__getitem__)
     top = max(len(ordered) - 1, 1)
     ranks: dict[int, float] = {}
@@ -104,12 +103,6 @@ def shoot_ranks(keys: Mapping[int, tuple]) -> dict[int, float]:
         ranks.update((pid, place) for pid in ordered[start:end + 1])
         start = end + 1
     return ranks
-
-
-def _place_in_shoot(rank: float) -> str:
-    if rank >= 100.0:
-        return "best score of this shoot"
-    return f"top {max(1, round(100.0 - rank))} % of this shoot"
 
 
 def personal_percent(score: float | None) -> float | None:

@@ -10,7 +10,7 @@ import pytest
 
 from engine.analysis.storage import PhotoAnalysis, ScoreRow
 from engine.config import paths
-from engine.culling.insights import PhotoInsight, insight_of, personal_percent, shoot_ranks, sort_score_of
+from engine.culling.insights import insight_of, personal_percent, shoot_ranks, sort_score_of
 from engine.culling.score_words import add_aesthetic_hint, personal_model_line, sort_explanation
 from engine.inference.contract import ContractError, ScoreReference, load_manifest, validate
 from engine.inference.registry import shipped_models_dir
@@ -147,5 +147,3 @@ def test_the_place_in_the_shoot_runs_from_0_to_100_and_ties_share_it():
     ranks = shoot_ranks({1: (10.0, 1.0), 2: (50.0, 4.0), 3: (50.0, 4.0), 4: (90.0, 8.0), 5: (90.0, 7.0)})
     assert ranks == {1: 0.0, 2: 37.5, 3: 37.5, 5: 75.0, 4: 100.0}, "the raw score parts equal 0..100 scores"
     assert shoot_ranks({7: (3.0, 1.0)}) == {7: 100.0} and shoot_ranks({}) == {}
-    assert "top 25 % of this shoot" in PhotoInsight(score=90.0, shoot_rank=75.0).summary()
-    assert "best score of this shoot" in PhotoInsight(score=90.0, shoot_rank=100.0).summary()
