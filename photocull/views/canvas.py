@@ -32,7 +32,8 @@ class SharedViewport(QObject):
             self.changed.emit()
 
 
-CAPTION_SEPARATOR = "   ·   "
+#: Non-breaking before the dot, so a wrapped caption breaks after it and no line starts with one.
+CAPTION_SEPARATOR = "\u00a0\u00a0\u00a0·   "
 
 
 def caption_for(photo: CullPhoto, show_insights: bool) -> str:
