@@ -52,8 +52,10 @@ def personal_model_line(status: Mapping[str, Any] | None) -> str:
     decisions, and how it did on held-out choices against the generic score."""
     if status is None:
         return "Personal model: off (none trained for this library yet)."
-    decisions = status.get("decisions", 0)
     state = "on" if status.get("active") else "off (it did not beat the generic score)"
+    decisions = status.get("decisions")
+    if decisions is None:   # a model stored without its run's report (fitted outside personalize)
+        return f"Personal model: {state}; how it was trained was not recorded."
     line = f"Personal model: {state}; trained on {decisions} decisions"
     personal, generic = _accuracy(status.get("personal")), _accuracy(status.get("generic"))
     if personal is not None:

@@ -141,6 +141,8 @@ def test_the_words_name_no_model_and_say_how_to_add_an_aesthetic_one():
     assert line == ("Personal model: on; trained on 212 decisions; it chose as you did in 71% of held-out choices "
                     "(the generic score: 58%).")
     assert "off" in personal_model_line(None)
+    assert personal_model_line({"active": False, "decisions": 40}) == (
+        "Personal model: off (it did not beat the generic score); trained on 40 decisions.")
 
 
 def test_the_place_in_the_shoot_runs_from_0_to_100_and_ties_share_it():

@@ -53,6 +53,10 @@ def test_personal_score_is_a_sort_option_an_insight_and_ranks_bursts(qtbot, pers
     assert win.grid.itemDelegate()._insight_text(top).endswith(f"♥ {top.insight.personal_score:.0f}"), \
         "the tile shows the personal score under the personal sort"
     assert "personal score" in win.statusBar().currentMessage()
+    menu = next(a.menu() for a in win.menuBar().actions() if a.text() == "P&ersonalize")
+    menu.aboutToShow.emit()
+    assert win.personal_state.text() == "Personal model: on; how it was trained was not recorded.", \
+        "the fixture's model was fitted without a personalize report"
     win.show_loupe(0)
     assert "personal score" in win.loupe.canvas.caption
     frames = [p for p in win.session.photos if p.insight.burst_id is not None]
