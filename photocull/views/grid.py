@@ -24,6 +24,8 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from engine.culling.cull_photo import CullPhoto
+from engine.culling.insights import PhotoInsight
+from engine.culling.session import CullingSession
 from photocull import style
 from photocull.workers import THUMB_SIDE
 
@@ -193,7 +195,7 @@ class TileDelegate(QStyledItemDelegate):
         painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
 
 
-def _shown_score(insight, session) -> str:
+def _shown_score(insight: PhotoInsight, session: CullingSession | None) -> str:
     """The tile's number: the score of the active sort (the personal score, marked ♥, under the personal
     sort), on 0..100; "" when the photo has none."""
     if session is not None and session.state.sort == "personal":
