@@ -49,7 +49,12 @@ def caption_for(photo: CullPhoto, show_insights: bool) -> str:
         parts.append(record.label)
     if show_insights:
         parts.extend(photo.insight.summary())
-    return CAPTION_SEPARATOR.join(parts)
+    return CAPTION_SEPARATOR.join(_kept_together(part) for part in parts)
+
+
+def _kept_together(part: str, short: int = 28) -> str:
+    """A short item on one line (non-breaking spaces); a long reason may wrap inside."""
+    return part.replace(" ", "\u00a0") if len(part) <= short else part
 
 
 class ImageCanvas(QWidget):
@@ -76,7 +81,7 @@ class ImageCanvas(QWidget):
         self.caption = caption
         lines = caption.split(CAPTION_SEPARATOR)
         has_score = photo is not None and photo.insight.score is not None
-        self.setToolTip("\n".join(line.strip() for line in lines if line.strip())
+        self.setToolTip("\n".join(line.replace("\u00a0", " ").strip() for line in lines if line.strip())
                         + (f"\n\n{SCORE_MEANING}" if has_score else ""))
         self.update()
 

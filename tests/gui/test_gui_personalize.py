@@ -58,7 +58,7 @@ def test_personal_score_is_a_sort_option_an_insight_and_ranks_bursts(qtbot, pers
     assert win.personal_state.text() == "Personal model: on; how it was trained was not recorded.", \
         "the fixture's model was fitted without a personalize report"
     win.show_loupe(0)
-    assert "personal score" in win.loupe.canvas.caption
+    assert "personal score" in win.loupe.canvas.caption.replace("\u00a0", " ")
     frames = [p for p in win.session.photos if p.insight.burst_id is not None]
     assert frames and all(p.insight.burst_rank == ranked[p.id].rank for p in frames), "bursts ranked by taste"
     win.close()

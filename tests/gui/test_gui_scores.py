@@ -33,6 +33,7 @@ def test_burst_compare_shows_every_reason_in_full(window, qtbot):
     compare = window.compare
     assert compare.mode == "burst" and len(compare.photos) > 1
     for pane, photo in zip(compare.panes, compare.photos):
-        assert photo.insight.reasons and all(reason in pane.caption for reason in photo.insight.reasons)
+        caption = pane.caption.replace("\u00a0", " ")
+        assert photo.insight.reasons and all(reason in caption for reason in photo.insight.reasons)
         assert all(reason in pane.toolTip().splitlines() for reason in photo.insight.reasons)
         assert SCORE_MEANING in pane.toolTip()
