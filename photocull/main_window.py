@@ -37,17 +37,25 @@ from engine.analysis.focus_region import sharpest_region
 from engine.config.settings import AppSettings, save_settings
 from engine.culling.filters import DEFAULT_SCORE_BOUNDS, PhotoFilter, score_bounds
 from engine.culling.keymap import DECISION_KEYS, VIEW_KEYS
+from engine.culling.score_words import score_tooltip, sort_explanation
 from engine.culling.session import CullingSession, read_photos
 from engine.culling.sorting import SORT_LABELS, available_sorts
 from engine.decisions import sidecars
 from engine.inference.registry import ModelRegistry
+from engine.inference.score_scale import SCORE_MEANING
 from engine.library.catalog import Catalog
 from engine.library.photo_changes import PhotoChanges
 from photocull import analysis_hook
 from photocull.auto_cull_dialog import AutoCullDialog
 from photocull.calibrate_dialog import CalibrateDialog
 from photocull.library_process import ANALYSE, SCAN, ScanFinished, ScanProgress
-from photocull.personalize_menu import UNAVAILABLE, calibration_pairs, personalize_function, run_personalize
+from photocull.personalize_menu import (
+    UNAVAILABLE,
+    calibration_pairs,
+    personal_model_text,
+    personalize_function,
+    run_personalize,
+)
 from photocull.photo_list_model import PhotoListModel
 from photocull.settings_dialog import SettingsDialog
 from photocull.views.compare import CompareView
@@ -120,6 +128,7 @@ class MainWindow(QMainWindow):
         bar.addAction(self._action("Open…", self.choose_folder, QKeySequence.StandardKey.Open))
         bar.addWidget(QLabel("Sort"))
         self.sort_box = QComboBox()
+        self.sort_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.score_label = SORT_LABELS["score"]
         self._fill_sort_box(available_sorts([]))
         self.sort_box.currentIndexChanged.connect(lambda: self.set_sort(self.sort_box.currentData()))
@@ -207,6 +216,11 @@ class MainWindow(QMainWindow):
                 shortcut.activated.connect(lambda s=step: self.step(s))
 
     def _build_personalize_menu(self, menu) -> None:
+        self.personal_state = menu.addAction("")   # on or off, how many decisions, how it did on held-out choices
+        self.personal_state.setEnabled(False)
+        menu.aboutToShow.connect(lambda: self.personal_state.setText(
+            personal_model_text(self.session.catalog if self.session else None)))
+        menu.addSeparator()
         menu.addAction(self._action("Personalize from my picks", self.personalize))
         menu.addAction(self._action("Help me calibrate…", self.calibrate))
         menu.addSeparator()
@@ -346,7 +360,7 @@ class MainWindow(QMainWindow):
         elif isinstance(event, AnalysisStarted):
             self.device_text = event.provider + (f" ({event.provider_note})" if event.provider_note else "")
             self.device_label.setText(f"Scoring: {self.device_text}")
-            self.device_label.setToolTip(event.sort_message)
+            self.device_label.setToolTip(getattr(self, "score_tip", ""))
         elif isinstance(event, PhotoAnalyzed):
             self._stage_progress("Analysing", event.done, event.total, event.path)
         elif isinstance(event, GroupingStarted):
@@ -425,10 +439,10 @@ class MainWindow(QMainWindow):
         self.device_text = device
         self.device_label.setText(f"Scoring: {device}")
         sort = self.registry.sort_score()
-        task = {"aesthetic": "aesthetic", "technical": "quality"}.get(sort.task or "", "none yet")
-        self.score_label, self.score_tip = f"Score ({task})", sort.message
+        task = {"aesthetic": "Aesthetic score", "technical": "Quality score"}.get(sort.task or "", "Score")
+        self.score_label, self.score_tip = task, score_tooltip(sort.task)
         self._label_score_sort()
-        self.device_label.setToolTip(sort.message)
+        self.device_label.setToolTip(sort_explanation("score", sort.task))
 
     def _label_score_sort(self) -> None:
         row = self.sort_box.findData("score")
@@ -446,7 +460,7 @@ class MainWindow(QMainWindow):
         self._label_score_sort()
 
     def _update_sort_options(self) -> None:
-        """Offer "Score (personal)" exactly when the personal model scores this library."""
+        """Offer "Personal score" exactly when the personal model scores this library."""
         keys = available_sorts(self.session.photos)
         if keys == tuple(self.sort_box.itemData(i) for i in range(self.sort_box.count())):
             return
@@ -480,8 +494,10 @@ class MainWindow(QMainWindow):
             self.sort_box.setCurrentIndex(row)
             self.sort_box.blockSignals(False)
         self._relist()
-        if key == "score" and self.registry is not None:
-            self.say(self.registry.sort_score().message)
+        task = self.registry.sort_score().task if self.registry is not None else None
+        personal_on = any(p.insight.personal_score is not None for p in self.session.photos)
+        if explanation := sort_explanation(key, task, personal_on=personal_on):
+            self.say(explanation)
 
     def apply_filter_controls(self) -> None:
         low, high = self.score_min.value(), self.score_max.value()
@@ -860,8 +876,8 @@ def _score_spin(low: float, high: float, end: int) -> QDoubleSpinBox:
     """One end of the score filter; at its bound (the library's lowest / highest score) it is open."""
     spin = QDoubleSpinBox()
     spin.setRange(low, high)
-    spin.setSingleStep(0.5)
-    spin.setDecimals(1)
+    spin.setSingleStep(5)
+    spin.setDecimals(0)
     spin.setValue((low, high)[end])
-    spin.setToolTip("Score range shown; its ends follow the library's lowest and highest scores (there: open ended)")
+    spin.setToolTip(f"Scores shown, 0–100 (at 0 or 100 the range is open ended). {SCORE_MEANING}")
     return spin

@@ -32,6 +32,14 @@ def personalize_function() -> Callable | None:
     return function if callable(function) else None
 
 
+def personal_model_text(catalog: Catalog | None) -> str:
+    """The menu's first line: is a personal model on, trained on how many decisions, how it did held out."""
+    from engine import personalize as taste
+    from engine.culling.score_words import personal_model_line
+
+    return personal_model_line(taste.status(catalog)) if catalog is not None else "Personal model: no folder open."
+
+
 def run_personalize(function: Callable, root: Path, progress: Callable[[int, int, str], None]) -> str:
     """Fit the personal model of the library at ``root`` (worker thread); the report's sentence."""
     with Catalog.open(root) as catalog:

@@ -14,6 +14,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, Qt
 
 from engine.culling.cull_photo import CullPhoto
 from engine.culling.session import CullingSession
+from engine.inference.score_scale import SCORE_MEANING
 from photocull.workers import ThumbnailLoader
 
 PhotoRole = Qt.ItemDataRole.UserRole + 1
@@ -59,7 +60,8 @@ class PhotoListModel(QAbstractListModel):
             return self.thumbnails.pixmap(photo)
         if role == Qt.ItemDataRole.ToolTipRole:
             lines = [photo.record.path, photo.record.capture_time or "no capture time"]
-            return "\n".join(lines + (photo.insight.summary() if self.show_insights else []))
+            meaning = [f"\n{SCORE_MEANING}"] if self.show_insights and photo.insight.score is not None else []
+            return "\n".join(lines + (photo.insight.summary() if self.show_insights else []) + meaning)
         return None
 
     def photos_changed(self, photo_ids: Iterable[int]) -> None:

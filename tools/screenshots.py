@@ -1,9 +1,11 @@
 """Screenshots of every main view: ``python tools/screenshots.py DIR OUTDIR``.
 
 Opens photocull on DIR (offscreen unless a display is set), waits for scan and
-analysis to finish, and writes grid.png, grid_bursts_expanded.png, loupe.png,
-loupe_100.png, compare.png, burst.png, survey.png, settings.png, auto_cull.png and
-calibrate.png into OUTDIR. Settings and catalogs go to a temporary XDG home, so the user's own
+analysis to finish, and writes grid.png, grid_bursts_expanded.png, grid_by_score.png,
+status_no_aesthetic.png (while no aesthetic model is installed), loupe.png, loupe_100.png,
+compare.png, burst.png, survey.png, grid_by_personal.png (with a personal model fitted on
+random picks and rejects), settings.png, auto_cull.png and calibrate.png into OUTDIR.
+Settings and catalogs go to a temporary XDG home, so the user's own
 are never touched.
 """
 
@@ -79,6 +81,12 @@ def main(argv: list[str] | None = None) -> int:
     window.toggle_burst()
     shot("grid_bursts_expanded")
     window.toggle_burst()
+    window.set_sort("score")
+    window.grid.scrollToTop()
+    shot("grid_by_score")
+    if window.registry is not None and window.registry.sort_score().task != "aesthetic":
+        shot("status_no_aesthetic", window.statusBar())
+    window.toggle_burst()
     window.current_row = 0
     window.show_loupe(0)
     shot("loupe")
@@ -99,6 +107,13 @@ def main(argv: list[str] | None = None) -> int:
     shot("survey")
     window.show_grid()
     window.grid.clearSelection()
+    _demonstration_taste(window.session.catalog, [p.id for p in session.photos])
+    window._reload()
+    while not ready_for_grab(window):
+        settle(0.1)
+    window.set_sort("personal")
+    window.grid.scrollToTop()
+    shot("grid_by_personal")
     finished: set[str] = set()
     for name, opener in (("settings", window.open_settings), ("auto_cull", window.open_auto_cull),
                          ("calibrate", window.calibrate)):
@@ -110,6 +125,24 @@ def main(argv: list[str] | None = None) -> int:
     window.stop_work()
     window.close()
     return 0
+
+
+def _demonstration_taste(catalog, photo_ids: list[int], decisions: int = 40) -> None:
+    """A personal model fitted on picks and rejects drawn at random (seeded), so the personal sort has
+    something to show; it lives in the temporary XDG home like everything else here."""
+    import numpy as np
+
+    from engine.decisions.record import PICK, REJECT, set_decisions
+    from engine.personalize import store
+    from engine.personalize.dataset import read_preferences
+    from engine.personalize.features import read_raw_features
+    from engine.personalize.fit import fit_model
+
+    chosen = np.random.default_rng(7).permutation(photo_ids)[:decisions].tolist()
+    set_decisions(catalog, chosen[: decisions // 2], flag=PICK)
+    set_decisions(catalog, chosen[decisions // 2:], flag=REJECT)
+    raw = read_raw_features(catalog)
+    store.save_model(catalog, fit_model(raw, read_preferences(catalog, known=set(raw.index_of()))))
 
 
 DIALOG_WAIT_S = 20     # the calibration questions are computed in a worker first

@@ -1,13 +1,13 @@
-"""``photocull-cli list DIR``: one record per photo, with its files, metadata and decision.
+"""``photocull-cli list DIR``: one record per photo, with its files, metadata, decision and scores.
 
-JSON output schema ``photocull.list/1`` (stable: fields are only ever added,
-never renamed or removed, within version 1; the analysis fields from ``sort_score``
-on were added compatibly with ``photocull-cli analyze``)::
+JSON output schema ``photocull.list/2``::
 
     {
-      "schema": "photocull.list/1",
+      "schema": "photocull.list/2",
       "library": "/absolute/path/of/the/library",
-      "sort": "time",                      # time | name | size | folder | score (best first, unanalysed last)
+      "sort": "time",                      # time | name | size | folder | score | personal
+                                           # (score and personal: best first, photos without one last, by time)
+      "score_meaning": "Score 0–100: how this photo compares with ...",   # the sentence the app shows
       "photos": [
         {
           "id": 12,                        # catalog id of the photo (stable for this catalog)
@@ -29,8 +29,17 @@ on were added compatibly with ``photocull-cli analyze``)::
           "flag": 0,                       # 1 pick, 0 none, -1 reject
           "rating": 0,                     # 0..5
           "label": null,                   # null | Red | Yellow | Green | Blue | Purple
-          "sort_score": 7.4,               # 1..10 from the aesthetic model, else the technical one; null if none
-          "sort_task": "technical",        # aesthetic | technical | null
+          "score": 63.5,                   # 0..100, the score the app shows (engine.inference.score_scale):
+                                           # the model's score placed against the fixed reference distribution
+                                           # in its manifest, so it means the same in every shoot; null if none
+          "score_task": "technical",       # aesthetic | technical | null: which model gave it
+          "score_scale": "reference",      # reference (the manifest's distribution) | fallback (documented
+                                           # logistic of a 1..10 score, for manifests without one) | null
+          "score_raw": 7.4,                # the model's own score behind "score" (its scale is the model's)
+          "shoot_rank": 88.2,              # 0..100, place of "score" among this library's scored photos
+                                           # (100 = the best; ties share their mean place), or null
+          "personal_score": null,          # 0..100, rank in this library by your personal model (100 = most to
+                                           # your taste); null while no personal model is on
           "analysis_status": "ok",         # ok | error (see analysis.error_message) | null (not analysed)
           "blurry": false,                 # subject soft (engine.analysis.cues), or null
           "eyes_closed": false,            # a prominent face has closed eyes; null when no face was measured
@@ -39,12 +48,12 @@ on were added compatibly with ``photocull-cli analyze``)::
           "burst_rank": 1,                 # 1 = best of its group, or null
           "is_best": true,                 # or null
           "burst_reasons": ["subject sharper than #2"],   # short reasons for the rank
-          "analysis": {                    # every detail; null when not analysed
+          "analysis": {                    # every detail, raw model outputs included; null when not analysed
             "status": "ok", "error_reason": null, "error_message": null,
             "model_set": "4be1c0d2a9f3e871",   # signature of the per-photo models used
-            "sort_score": 7.4, "sort_task": "technical",
+            "sort_score": 7.4, "sort_task": "technical",   # = score_raw, score_task
             "scores": [{"task": "technical", "model": "quality_ranker", "model_sha256": "...", "score": 7.4,
-                        "raw": [7.4]}],  # the model's output row
+                        "raw": [7.4]}],  # every model's score and its output row
             "cues": {"mean_luminance": 0.46, "highlights_clipped": 0.0, "shadows_clipped": 0.01,
                      "brightness_stops": -2.8, "contrast_rms": 0.21, "colourfulness": 38.0,
                      "noise_sigma": 1.2, "subject_sharpness": 0.71, "background_sharpness": 0.4,
@@ -64,6 +73,13 @@ on were added compatibly with ``photocull-cli analyze``)::
       ]
     }
 
+What changed from ``photocull.list/1``: ``sort_score`` (documented as 1..10, but the
+model's unclamped value, seen from −6 to 17) is now ``score_raw``, and ``sort_task`` is
+``score_task``; ``score`` (0..100), ``score_scale``, ``shoot_rank`` and ``personal_score`` are new, as are
+``--sort personal`` and the envelope's ``score_meaning``; ``--sort score`` orders by the
+0..100 score (then the raw score). Within version 2 fields are only ever added, never
+renamed or removed.
+
 CSV has the same fields as columns (``files`` and ``burst_reasons`` joined with
 ``;``, ``analysis`` as compact JSON text, null as an empty cell); ``table`` shows a
 readable subset.
@@ -75,16 +91,20 @@ import argparse
 import dataclasses
 import json
 import sys
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from engine import personalize as taste
 from engine.analysis import PhotoAnalysis, read_analyses
 from engine.cli.output import add_format_argument, write_records
+from engine.culling.insights import personal_percent, shoot_ranks, sort_score_of
+from engine.inference.score_scale import SCORE_MEANING, ScoreScale, installed_scales
 from engine.library.catalog import SORT_ORDERS, Catalog, PhotoRecord
 
 NAME = "list"
 HELP = "list the photos of a scanned library with metadata and decisions"
-SCHEMA = "photocull.list/1"
+SCHEMA = "photocull.list/2"
 
 PHOTO_FIELDS = (
     "id", "path", "files", "folder", "capture_time", "capture_time_source", "make", "model", "lens",
@@ -93,30 +113,60 @@ PHOTO_FIELDS = (
 )
 #: Added by analysis. ``analysis`` is an object in JSON and compact JSON text in a CSV cell.
 ANALYSIS_FIELDS = (
-    "sort_score", "sort_task", "analysis_status", "blurry", "eyes_closed", "burst_id", "burst_kind", "burst_rank",
+    "score", "score_task", "score_scale", "score_raw", "shoot_rank", "personal_score", "analysis_status",
+    "blurry", "eyes_closed", "burst_id", "burst_kind", "burst_rank",
     "is_best", "burst_reasons", "analysis",
 )
 FIELDS = PHOTO_FIELDS + ANALYSIS_FIELDS
-TABLE_COLUMNS = ("path", "capture_time", "model", "status", "flag", "rating", "label", "sort_score", "burst_id",
-                 "burst_rank", "eyes_closed", "blurry")
+TABLE_COLUMNS = ("path", "capture_time", "model", "status", "flag", "rating", "label", "score", "personal_score",
+                 "burst_id", "burst_rank", "eyes_closed", "blurry")
+#: ``--sort`` choices: the catalog's orders, and the two score orders computed here.
+SORTS = tuple(SORT_ORDERS) + ("personal",)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("dir", type=Path, help="library folder (scanned before with `photocull-cli scan`)")
-    parser.add_argument("--sort", choices=tuple(SORT_ORDERS), default="time", help="order (default: time)")
+    parser.add_argument("--sort", choices=SORTS, default="time",
+                        help="order (default: time); score and personal: best first")
     add_format_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     with Catalog.open(args.dir, create=False) as catalog:
-        analyses = read_analyses(catalog)
-        records = [
-            {**photo_fields(photo), **analysis_fields(analyses.get(photo.id), as_text=args.format != "json")}
-            for photo in catalog.photos(sort=args.sort)
-        ]
-        envelope = {"schema": SCHEMA, "library": str(catalog.root), "sort": args.sort}
+        records = list(photo_records(catalog, args.sort, as_text=args.format != "json"))
+        envelope = {"schema": SCHEMA, "library": str(catalog.root), "sort": args.sort, "score_meaning": SCORE_MEANING}
     write_records(records, args.format, sys.stdout, table_columns=TABLE_COLUMNS, envelope=envelope, key="photos")
     return 0
+
+
+def photo_records(catalog: Catalog, sort: str = "time", *, as_text: bool = False) -> Iterator[dict[str, Any]]:
+    """One record per photo (key order = ``FIELDS``) in the ``sort`` order; streamed except for the two
+    score orders, which need every record first."""
+    analyses = read_analyses(catalog)
+    personal = taste.personal_scores(catalog)
+    scales = installed_scales()
+    scores = {pid: sort_score_of(analysis, scales) for pid, analysis in analyses.items()}
+    ranks = shoot_ranks({pid: key for pid, key in scores.items() if key[0] is not None})
+    photos = catalog.photos(sort="time" if sort in ("score", "personal") else sort)
+    records = (
+        {**photo_fields(photo),
+         **analysis_fields(analyses.get(photo.id), as_text=as_text, scales=scales, shoot_rank=ranks.get(photo.id),
+                           personal=personal_percent(personal.get(photo.id)))}
+        for photo in photos
+    )
+    if sort in ("score", "personal"):
+        yield from sorted(records, key=_best_first("personal_score") if sort == "personal" else _best_first("score"))
+    else:
+        yield from records
+
+
+def _best_first(field: str):
+    """Sort key: highest ``field`` first, then the higher place in the shoot (the unrounded scores);
+    records without ``field`` last, in their time order (the sort is stable)."""
+    def key(record: dict[str, Any]) -> tuple:
+        value, place = record[field], record["shoot_rank"]
+        return (value is None, -(value or 0.0), place is None, -(place or 0.0))
+    return key
 
 
 def photo_fields(photo: PhotoRecord) -> dict[str, Any]:
@@ -126,12 +176,22 @@ def photo_fields(photo: PhotoRecord) -> dict[str, Any]:
     return {name: values[name] for name in PHOTO_FIELDS}
 
 
-def analysis_fields(analysis: PhotoAnalysis | None, *, as_text: bool = False) -> dict[str, Any]:
-    """The analysis part of a record (key order = ``ANALYSIS_FIELDS``); ``as_text`` makes ``analysis`` a JSON string."""
+def analysis_fields(analysis: PhotoAnalysis | None, *, as_text: bool = False,
+                    scales: Mapping[tuple[str, str], ScoreScale] | None = None,
+                    personal: float | None = None, shoot_rank: float | None = None) -> dict[str, Any]:
+    """The analysis part of a record (key order = ``ANALYSIS_FIELDS``); ``as_text`` makes ``analysis`` a JSON
+    string; ``personal`` is the photo's 0..100 personal score (None while no personal model is on) and
+    ``shoot_rank`` its place in the library (:func:`engine.culling.insights.shoot_ranks`)."""
     burst = analysis.burst if analysis else None
+    scales = installed_scales() if scales is None else scales
+    score, raw = sort_score_of(analysis, scales)
     fields: dict[str, Any] = {
-        "sort_score": _rounded(analysis.sort_score) if analysis else None,
-        "sort_task": analysis.sort_task if analysis else None,
+        "score": score,
+        "score_task": analysis.sort_task if analysis and raw is not None else None,
+        "score_scale": _scale_name(analysis, scales) if raw is not None else None,
+        "score_raw": _rounded(raw),
+        "shoot_rank": shoot_rank,
+        "personal_score": personal,
         "analysis_status": analysis.status if analysis else None,
         "blurry": analysis.blurry if analysis else None,
         "eyes_closed": analysis.eyes_closed if analysis else None,
@@ -144,6 +204,12 @@ def analysis_fields(analysis: PhotoAnalysis | None, *, as_text: bool = False) ->
     details = analysis.as_json() if analysis else None
     fields["analysis"] = json.dumps(details, separators=(",", ":")) if as_text and details else details
     return fields
+
+
+def _scale_name(analysis: PhotoAnalysis, scales: Mapping[tuple[str, str], ScoreScale]) -> str:
+    row = next((s for s in analysis.scores if s.task == analysis.sort_task), None)
+    scale = scales.get((row.model, row.model_sha256)) if row else None
+    return "reference" if scale is not None and scale.has_reference else "fallback"
 
 
 def _rounded(value: float | None) -> float | None:

@@ -7,6 +7,14 @@ JSON output schema ``photocull.photo_list_model/1`` (fields are only added withi
       "provider": "CPU",                 # what runs the models with --device: "GPU (CUDA)" or "CPU"
       "provider_note": "",               # why that differs from what was asked; "" when it does not
       "sort": "No aesthetic model is installed; sorting by the technical quality score (...)",
+      "score_meaning": "Score 0–100: how this photo compares with ...",   # what every shown score means
+      "personal_model": {                # with --library DIR (null without): that library's personal model
+        "on": true,                      # false while none is trained or it did not beat the generic score
+        "decisions": 212,                # decisions it was trained on (0 when none is trained)
+        "held_out_accuracy": 0.71,       # share of held-out choices it got right, or null
+        "generic_accuracy": 0.58,        # the generic score on the same held-out choices, or null
+        "version": 3,                    # stored version, or null
+        "message": "Personal model: on; trained on 212 decisions; ..."},
       "models": [
         {"status": "in use",             # in use | available (another model serves the task) | refused
          "task": "technical",            # null for refused files whose manifest could not be read
@@ -26,10 +34,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from engine import personalize as taste
 from engine.cli.output import add_format_argument, write_records
+from engine.culling.score_words import personal_model_line
+from engine.decisions.record import find_catalog_for
 from engine.inference import registry as registry_module
 from engine.inference.registry import InstalledModel, ModelRegistry, RefusedModel
 from engine.inference.runtime import DEVICES, RuntimeSettings, create_session
+from engine.inference.score_scale import SCORE_MEANING
 
 NAME = "models"
 HELP = "list installed models (shipped and user), the one in use per task, refused ones with reasons, and the provider"
@@ -39,6 +51,8 @@ TABLE_COLUMNS = ("status", "task", "name", "origin", "size", "sha256", "reason")
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", choices=DEVICES, default="auto", help="device to report the provider for")
+    parser.add_argument("--library", type=Path, metavar="DIR",
+                        help="also say whether this library's personal model is on, and how it did")
     add_format_argument(parser)
 
 
@@ -47,14 +61,30 @@ def run(args: argparse.Namespace) -> int:
     records = [_installed(m, registry) for m in sorted(registry.models, key=lambda m: (m.task, m.name))]
     records += [_refused(r) for r in registry.refused]
     provider, note = _provider(registry, RuntimeSettings(device=args.device))
-    envelope = {"schema": SCHEMA, "provider": provider, "provider_note": note, "sort": registry.sort_score().message}
+    personal = _personal_model(args.library) if args.library else None
+    envelope = {"schema": SCHEMA, "provider": provider, "provider_note": note, "sort": registry.sort_score().message,
+                "score_meaning": SCORE_MEANING, "personal_model": personal}
     write_records(records, args.format, sys.stdout, table_columns=TABLE_COLUMNS, envelope=envelope, key="models")
     if args.format == "table":
         print(f"\nprovider: {provider}" + (f" ({note})" if note else ""))
         print(envelope["sort"])
+        print(SCORE_MEANING)
+        if personal is not None:
+            print(personal["message"])
         for problem in registry.chosen_problems():
             print(problem)
     return 0
+
+
+def _personal_model(library: Path) -> dict[str, Any]:
+    """The personal model of the library holding ``library`` (``engine.personalize.status``), in plain fields."""
+    with find_catalog_for(library) as catalog:
+        status = taste.status(catalog)
+    cards = status or {}
+    return {"on": bool(status and status.get("active")), "decisions": int(cards.get("decisions", 0)),
+            "held_out_accuracy": (cards.get("personal") or {}).get("pairwise_accuracy"),
+            "generic_accuracy": (cards.get("generic") or {}).get("pairwise_accuracy"),
+            "version": cards.get("version"), "message": personal_model_line(status)}
 
 
 def _installed(model: InstalledModel, registry: ModelRegistry) -> dict[str, Any]:

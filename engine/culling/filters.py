@@ -1,8 +1,7 @@
 """Which photos the views show: filters by flag, stars, colour, analysis verdicts and score.
 
-The score range's bounds come from the library (:func:`score_bounds`), not from a
-fixed 0..10: a linear quality score is not clamped and may fall below 1 (see
-:mod:`engine.culling.insights`), and a fixed range would hide those photos from the filter.
+The score range is the 0..100 score every view shows (:mod:`engine.inference.score_scale`):
+the mapping never leaves 0..100, so the range is fixed and means the same in every shoot.
 
 A filter is a frozen value (easy to compare, store and test); ``None`` in a
 field means "don't filter on this". Photos that were never analysed are kept by
@@ -12,7 +11,6 @@ the score range filter only when it is open at both ends, and never match the
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -82,15 +80,11 @@ def apply_filter(photos: Iterable[CullPhoto], photo_filter: PhotoFilter) -> list
     return [photo for photo in photos if photo_filter.matches(photo)]
 
 
-#: The range the score filter offers before any photo is scored.
-DEFAULT_SCORE_BOUNDS = (1.0, 10.0)
+#: The range the score filter offers: the whole 0..100 scale.
+DEFAULT_SCORE_BOUNDS = (0.0, 100.0)
 
 
 def score_bounds(photos: Iterable[CullPhoto]) -> tuple[float, float]:
-    """The score filter's range for ``photos``: their lowest and highest score, widened to whole
-    numbers and never narrower than 1..10 (so the familiar scale stays; outliers extend it)."""
-    scores = [photo.insight.score for photo in photos if photo.insight.score is not None]
-    low, high = DEFAULT_SCORE_BOUNDS
-    if scores:
-        low, high = min(low, math.floor(min(scores))), max(high, math.ceil(max(scores)))
-    return float(low), float(high)
+    """The score filter's range: always 0..100, whatever ``photos`` score (the scale is fixed, so the
+    filter does not jump when analysis finishes)."""
+    return DEFAULT_SCORE_BOUNDS

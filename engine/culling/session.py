@@ -114,6 +114,8 @@ class CullingSession:
         shown = sort_photos(apply_filter(self.photos, self.state.filter), self.state.sort)
         if self.state.collapse_bursts:
             shown = self._collapse(shown)
+            if self.state.sort in ("score", "personal"):   # a cover sits where its own score (on its tile) puts it
+                shown = sort_photos(shown, self.state.sort)
         self.visible = shown
         self._row_of = {photo.id: row for row, photo in enumerate(shown)}
 

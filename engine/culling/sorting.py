@@ -14,7 +14,7 @@ from typing import Any
 from engine.culling.cull_photo import CullPhoto
 
 SORT_KEYS = ("time", "score", "personal", "name", "burst")
-SORT_LABELS = {"score": "Score", "personal": "Score (personal)", "time": "Capture time", "name": "Name",
+SORT_LABELS = {"score": "Score", "personal": "Personal score", "time": "Capture time", "name": "Name",
                "burst": "Burst"}
 #: Orders that exist only when the library has the values (the GUI hides the others).
 OPTIONAL_SORTS = frozenset({"personal"})
@@ -26,15 +26,13 @@ def _time_key(photo: CullPhoto) -> tuple:
 
 
 def _score_key(photo: CullPhoto) -> tuple:
-    return _descending(photo.insight.score, photo)
+    """The 0..100 score, then the model's own score (it parts photos the rounded 0..100 score ties)."""
+    insight = photo.insight
+    return (insight.score is None, -(insight.score or 0.0), -(insight.raw_score or 0.0), *_time_key(photo))
 
 
 def _personal_key(photo: CullPhoto) -> tuple:
-    return _descending(photo.insight.personal_score, photo)
-
-
-def _descending(value: float | None, photo: CullPhoto) -> tuple:
-    return (value is None, -(value or 0.0), *_time_key(photo))
+    return (photo.insight.personal_score is None, -(photo.insight.personal_score or 0.0), *_time_key(photo))
 
 
 def _name_key(photo: CullPhoto) -> tuple:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,23 @@ class Metric:
 
 
 @dataclass(frozen=True)
+class ScoreReference:
+    """Where a scoring model's scores fall on a fixed reference set, measured when the model is built.
+
+    ``quantiles[i]`` is the score (the value :func:`score_from_output` gives) below which the share
+    ``probabilities[i]`` of the reference images fall. The app turns a score into 0..100 by
+    interpolating between them (:mod:`engine.inference.score_scale`), so a score of 50 means "as good
+    as the middle reference image" in every shoot. ``images`` is how many images were measured;
+    ``description`` says which ones and how (the builder's command is in the manifest's provenance).
+    """
+
+    probabilities: tuple[float, ...]
+    quantiles: tuple[float, ...]
+    images: int
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class ModelManifest:
     name: str
     architecture: str
@@ -113,6 +131,8 @@ class ModelManifest:
     provenance: dict[str, Any] = field(default_factory=dict)
     description: str = ""
     contract_version: int = CONTRACT_VERSION
+    #: Optional (contract 1 manifests without it stay valid): the reference distribution of the score.
+    score_reference: ScoreReference | None = None
 
     def to_json(self) -> str:
         data = asdict(self)
@@ -192,6 +212,25 @@ def validate(manifest: ModelManifest) -> None:
         raise ContractError(f"{name}: opset {manifest.opset} is too old")
     if not manifest.onnx_file.endswith(".onnx") or "/" in manifest.onnx_file or "\\" in manifest.onnx_file:
         raise ContractError(f"{name}: onnx_file must be a bare file name ending in .onnx")
+    if manifest.score_reference is not None:
+        _validate_reference(name, manifest.score_reference, manifest.output.score_rule)
+
+
+def _validate_reference(name: str, reference: ScoreReference, score_rule: str) -> None:
+    """A usable reference distribution: a score to place, and increasing pairs of probability and score."""
+    probabilities, quantiles = reference.probabilities, reference.quantiles
+    if score_rule == "none":
+        raise ContractError(f"{name}: score_reference needs a score (its score rule is 'none')")
+    if len(probabilities) < 2 or len(probabilities) != len(quantiles):
+        raise ContractError(f"{name}: score_reference needs at least 2 probabilities and as many quantiles")
+    if not all(math.isfinite(v) for v in (*probabilities, *quantiles)):
+        raise ContractError(f"{name}: score_reference holds a value that is not a finite number")
+    if any(not 0.0 <= p <= 1.0 for p in probabilities) or any(b <= a for a, b in zip(probabilities, probabilities[1:])):
+        raise ContractError(f"{name}: score_reference probabilities must rise strictly within 0..1")
+    if any(b < a for a, b in zip(quantiles, quantiles[1:])) or quantiles[-1] <= quantiles[0]:
+        raise ContractError(f"{name}: score_reference quantiles must not fall, and the last must exceed the first")
+    if reference.images < 1:
+        raise ContractError(f"{name}: score_reference must say how many images it measured")
 
 
 def score_from_output(output: Any, spec: OutputSpec) -> Any:
@@ -210,6 +249,14 @@ def score_from_output(output: Any, spec: OutputSpec) -> Any:
     if spec.score_rule == "linear":
         return spec.linear_a * out.reshape(len(out), -1)[:, 0] + spec.linear_b
     raise ContractError(f"output kind {spec.kind!r} with score rule 'none' is not a score")
+
+
+def _reference(raw: Any) -> ScoreReference | None:
+    if raw is None:
+        return None
+    return ScoreReference(probabilities=tuple(float(p) for p in raw["probabilities"]),
+                          quantiles=tuple(float(q) for q in raw["quantiles"]), images=int(raw["images"]),
+                          description=str(raw.get("description", "")))
 
 
 def _from_dict(raw: Any, label: str) -> ModelManifest:
@@ -236,6 +283,7 @@ def _from_dict(raw: Any, label: str) -> ModelManifest:
             provenance=dict(raw.get("provenance", {})),
             description=str(raw.get("description", "")),
             contract_version=int(raw.get("contract_version", CONTRACT_VERSION)),
+            score_reference=_reference(raw.get("score_reference")),
         )
     except ContractError:
         raise

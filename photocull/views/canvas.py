@@ -8,12 +8,13 @@ zoomed past what the preview can show) and asks for the rest.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QObject, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
 from engine.culling.cull_photo import CullPhoto
 from engine.culling.viewport import Viewport
+from engine.inference.score_scale import SCORE_MEANING
 from photocull import style
 from photocull.workers import PreviewLoader
 
@@ -31,7 +32,13 @@ class SharedViewport(QObject):
             self.changed.emit()
 
 
+#: Non-breaking before the dot, so a wrapped caption breaks after it and no line starts with one.
+CAPTION_SEPARATOR = "\u00a0\u00a0\u00a0·   "
+
+
 def caption_for(photo: CullPhoto, show_insights: bool) -> str:
+    """Name, decision and — with insights on — every line of the analysis summary, reasons included
+    (the caption wraps, and its hover text lists them one per line, so nothing is cut off)."""
     record = photo.record
     parts = [photo.name]
     if record.flag:
@@ -41,8 +48,13 @@ def caption_for(photo: CullPhoto, show_insights: bool) -> str:
     if record.label:
         parts.append(record.label)
     if show_insights:
-        parts.extend(photo.insight.summary()[:3])
-    return "   ·   ".join(parts)
+        parts.extend(photo.insight.summary())
+    return CAPTION_SEPARATOR.join(_kept_together(part) for part in parts)
+
+
+def _kept_together(part: str, short: int = 28) -> str:
+    """A short item on one line (non-breaking spaces); a long reason may wrap inside."""
+    return part.replace(" ", "\u00a0") if len(part) <= short else part
 
 
 class ImageCanvas(QWidget):
@@ -67,6 +79,10 @@ class ImageCanvas(QWidget):
     def set_photo(self, photo: CullPhoto | None, caption: str = "") -> None:
         self.photo = photo
         self.caption = caption
+        lines = caption.split(CAPTION_SEPARATOR)
+        has_score = photo is not None and photo.insight.score is not None
+        self.setToolTip("\n".join(line.replace("\u00a0", " ").strip() for line in lines if line.strip())
+                        + (f"\n\n{SCORE_MEANING}" if has_score else ""))
         self.update()
 
     def image_size(self) -> tuple[float, float]:
@@ -122,13 +138,17 @@ class ImageCanvas(QWidget):
                 painter.drawRect(QRectF(x + x0 * w, y + y0 * h, (x1 - x0) * w, (y1 - y0) * h))
 
     def _paint_caption(self, painter: QPainter) -> None:
+        """The caption in a band along the bottom, wrapped onto as many lines as it needs (at most half
+        the pane; the hover text has it all whatever the pane's size)."""
         painter.setFont(self.font_small)
-        metrics = painter.fontMetrics()
-        text = metrics.elidedText(self.caption, Qt.TextElideMode.ElideRight, self.width() - 20)
-        band = QRectF(0, self.height() - 24, self.width(), 24)
+        flags = Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextWordWrap
+        room = QRect(0, 0, max(self.width() - 20, 40), self.height())
+        needed = painter.fontMetrics().boundingRect(room, flags, self.caption).height() + 10
+        height = min(max(needed, 24), self.height() / 2)
+        band = QRectF(0, self.height() - height, self.width(), height)
         painter.fillRect(band, QColor(20, 20, 20, 170))
         painter.setPen(style.TEXT)
-        painter.drawText(band.adjusted(10, 0, -10, 0), Qt.AlignmentFlag.AlignVCenter, text)
+        painter.drawText(band.adjusted(10, 0, -10, 0), flags, self.caption)
 
     # -- mouse: drag pans, double-click toggles fit/100 % at the point, wheel zooms ------------
 

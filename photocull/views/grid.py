@@ -2,7 +2,8 @@
 
 A tile shows the thumbnail, then one thin line under it: flag, stars, colour
 label and — only when insights are on and there is something to say — the
-score and a small warning for closed eyes or a soft subject. A collapsed burst
+0..100 score of the active sort (the personal score, marked ♥, under the personal
+sort) and a small warning for closed eyes or a soft subject. A collapsed burst
 shows its frame count in the corner. Rejected photos are dimmed, as in
 Lightroom, so what is left to judge stands out.
 
@@ -22,6 +23,8 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from engine.culling.cull_photo import CullPhoto
+from engine.culling.insights import PhotoInsight
+from engine.culling.session import CullingSession
 from photocull import style
 from photocull.workers import THUMB_SIDE
 
@@ -88,7 +91,7 @@ class TileDelegate(QStyledItemDelegate):
         """
         model = self.view.model()
         state = (None if pixmap is None else pixmap.cacheKey(), pixmap is None and model.thumbnails.failed(photo),
-                 size.width(), size.height(), selected, model.show_insights, self._burst_badge_text(photo))
+                 size.width(), size.height(), selected, self._insight_text(photo), self._burst_badge_text(photo))
         cached = self._tiles.get(photo.id)
         if cached is not None and cached[0] is photo and cached[1] == state:
             self._tiles.move_to_end(photo.id)
@@ -164,8 +167,9 @@ class TileDelegate(QStyledItemDelegate):
             parts.append("eyes")
         if insight.blurry:
             parts.append("soft")
-        if insight.score is not None:
-            parts.append(f"{insight.score:.1f}")
+        score = _shown_score(insight, self.view.model().session)
+        if score:
+            parts.append(score)
         return " · ".join(parts)
 
     def _burst_badge_text(self, photo: CullPhoto) -> str:
@@ -188,3 +192,11 @@ class TileDelegate(QStyledItemDelegate):
         painter.drawRoundedRect(badge, 3, 3)
         painter.setPen(style.TEXT)
         painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
+
+
+def _shown_score(insight: PhotoInsight, session: CullingSession | None) -> str:
+    """The tile's number: the score of the active sort (the personal score, marked ♥, under the personal
+    sort), on 0..100; "" when the photo has none."""
+    if session is not None and session.state.sort == "personal":
+        return "" if insight.personal_score is None else f"♥ {insight.personal_score:.0f}"
+    return "" if insight.score is None else f"{insight.score:.0f}"

@@ -66,6 +66,14 @@ def test_bursts_collapse_behind_their_best_frame_and_expand(session):
     assert len(session.visible) == 6
 
 
+def test_a_collapsed_burst_sorts_by_the_score_its_cover_shows(session):
+    session.set_photos([replace(p, insight=PhotoInsight(score=5.5)) if p.name == "IMG_0.jpg" else p
+                        for p in session.photos])
+    session.set_sort("score")
+    assert names(session.visible) == ["IMG_5.jpg", "IMG_0.jpg", "IMG_3.jpg", "IMG_1.jpg"], \
+        "the burst's cover (5.0) follows the 5.5, although another frame of it scores 6.0"
+
+
 def test_sort_by_score_puts_unscored_last_and_burst_sort_keeps_frames_together(session):
     session.set_collapse_bursts(False)
     session.set_sort("score")
@@ -200,10 +208,11 @@ def test_sharpest_region_finds_the_textured_tile():
 
 
 def test_insight_summary_names_the_score_kind_and_reasons():
-    insight = PhotoInsight(score=6.25, score_task="aesthetic", eyes_closed=True, burst_id=1, burst_kind="burst",
+    insight = PhotoInsight(score=62.5, score_task="aesthetic", eyes_closed=True, burst_id=1, burst_kind="burst",
                            burst_size=4, burst_rank=1, reasons=("all eyes open (#2 has closed eyes)",))
-    assert insight.summary()[:3] == ["aesthetic score 6.2", "eyes closed", "burst of 4, #1"]
-    assert PhotoInsight(score=5.0, score_task="technical").summary() == ["quality score 5.0"]
+    assert insight.summary() == ["score 62", "eyes closed", "best of a burst of 4", "all eyes open (#2 has closed eyes)"]
+    assert PhotoInsight(score=50.4, score_task="technical").summary() == ["score 50 (image quality)"]
+    assert replace(insight, burst_rank=3).summary()[2] == "#3 of a burst of 4"
 
 
 def test_merge_adds_updates_and_removes_but_keeps_the_sessions_decisions(session):
@@ -234,14 +243,14 @@ def test_the_watcher_reports_only_photos_that_changed(tmp_path):
     assert len(watcher.poll().removed) == 1
 
 
-def test_score_filter_bounds_follow_the_library_below_one(session):
-    assert score_bounds([]) == (1.0, 10.0)
-    assert score_bounds(session.photos) == (1.0, 10.0), "3..8 keeps the familiar scale"
-    damaged = replace(session.photos[0], insight=PhotoInsight(score=-4.9))
+def test_score_filter_spans_the_fixed_0_to_100_scale(session):
+    assert score_bounds([]) == (0.0, 100.0)
+    assert score_bounds(session.photos) == (0.0, 100.0), "the scale does not follow the library"
+    damaged = replace(session.photos[0], insight=PhotoInsight(score=0.4))
     photos = [damaged, *session.photos[1:]]
-    assert score_bounds(photos) == (-5.0, 10.0)
-    assert names(apply_filter(photos, PhotoFilter(max_score=0.0))) == ["IMG_0.jpg"]
-    assert PhotoFilter(max_score=0.0).describe() == "score …–0"
+    assert score_bounds(photos) == (0.0, 100.0)
+    assert names(apply_filter(photos, PhotoFilter(max_score=1.0))) == ["IMG_0.jpg"]
+    assert PhotoFilter(max_score=1.0).describe() == "score …–1"
 
 
 def test_personal_score_sorts_shows_and_reranks_bursts(session):
@@ -258,7 +267,7 @@ def test_personal_score_sorts_shows_and_reranks_bursts(session):
     assert names(session.visible)[:3] == ["IMG_0.jpg", "IMG_4.jpg", "IMG_3.jpg"], "unscored photos last"
     four = session.photo(by_name["IMG_4.jpg"])
     assert four.insight.is_burst_best and four.insight.reasons == ("you prefer it",)
-    assert "personal score 7.0" in four.insight.summary()
+    assert four.insight.personal_score == pytest.approx(66.7) and "personal score 67" in four.insight.summary()
     session.set_collapse_bursts(True)
     assert "IMG_4.jpg" in names(session.visible) and "IMG_3.jpg" not in names(session.visible), \
         "the personal best covers the burst"

@@ -43,7 +43,7 @@ def test_scan_then_list_as_json_follows_the_documented_schema(library: Path, cap
     code, out, _ = run_cli(capsys, "list", str(library), "--format", "json")
     document = json.loads(out)
     assert code == 0
-    assert (document["schema"], document["library"], document["sort"]) == ("photocull.list/1", str(library), "time")
+    assert (document["schema"], document["library"], document["sort"]) == ("photocull.list/2", str(library), "time")
     early, late = document["photos"]
     assert list(early) == list(FIELDS)
     assert (early["path"], early["capture_time"], early["capture_time_source"]) == (

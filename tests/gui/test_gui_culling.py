@@ -186,7 +186,7 @@ def test_score_filter_spans_the_librarys_scores_and_filters_by_them(window):
     assert (window.score_min.value(), window.score_max.value()) == (low, high), "open at both ends"
     window.bursts_button.setChecked(False)
     scores = sorted(p.insight.score for p in window.session.photos if p.insight.score is not None)
-    cut = math.ceil(scores[2] * 10) / 10
+    cut = math.ceil(scores[2])
     window.score_max.setValue(cut)
     shown = [p.insight.score for p in window.session.visible]
     assert shown and len(shown) < len(scores) and all(score <= cut for score in shown)

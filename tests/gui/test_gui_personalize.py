@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 
 from engine import personalize as taste
+from engine.culling.insights import personal_percent
 from engine.decisions.record import PICK, REJECT, set_decisions
 from engine.library.catalog import Catalog
 from engine.personalize import store
@@ -46,9 +47,18 @@ def test_personal_score_is_a_sort_option_an_insight_and_ranks_bursts(qtbot, pers
     shown = [expected[p.id] for p in win.session.visible]
     assert shown == sorted(shown, reverse=True) and len(shown) == 11
     top = win.session.visible[0]
-    assert f"personal score {expected[top.id]:.1f}" in win.model.data(win.model.index(0), Qt.ItemDataRole.ToolTipRole)
+    assert f"personal score {personal_percent(expected[top.id]):.0f}" in win.model.data(
+        win.model.index(0), Qt.ItemDataRole.ToolTipRole)
+    assert top.insight.personal_score == personal_percent(expected[top.id])
+    assert win.grid.itemDelegate()._insight_text(top).endswith(f"♥ {top.insight.personal_score:.0f}"), \
+        "the tile shows the personal score under the personal sort"
+    assert "personal score" in win.statusBar().currentMessage()
+    menu = next(a.menu() for a in win.menuBar().actions() if a.text() == "P&ersonalize")
+    menu.aboutToShow.emit()
+    assert win.personal_state.text() == "Personal model: on; how it was trained was not recorded.", \
+        "the fixture's model was fitted without a personalize report"
     win.show_loupe(0)
-    assert "personal score" in win.loupe.canvas.caption
+    assert "personal score" in win.loupe.canvas.caption.replace("\u00a0", " ")
     frames = [p for p in win.session.photos if p.insight.burst_id is not None]
     assert frames and all(p.insight.burst_rank == ranked[p.id].rank for p in frames), "bursts ranked by taste"
     win.close()

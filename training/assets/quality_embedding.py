@@ -23,7 +23,7 @@ import torch
 
 from engine.inference.contract import Metric, ModelManifest, sha256_of, write_manifest
 from engine.inference.preprocess import InputSpec
-from training.assets import burst_ranker, embedding, imagenet_weights, quality
+from training.assets import burst_ranker, embedding, imagenet_weights, quality, score_reference
 from training.assets.photo_sets import HELDOUT_PHOTOS, TRAIN_PHOTOS, load_photos
 from training.assets.quality_eval import OnnxModel
 from training.assets.shipping import DEFAULT_WORK_DIR, AssetRecipe, resolve_wheel
@@ -83,6 +83,7 @@ def build_quality_and_embedding(
         licence=quality.DERIVED_LICENCE, provenance={**shared, **provenance},
     )
     quality.add_metrics(quality_json, quality.heldout_metrics(quality_json, photos))
+    score_reference.build(quality_json, Path(photos))   # the 0..100 scale the app shows
     embedding_json = _write(
         embedding.RECIPE, embedding.NAME, EMBEDDING_OUTPUT, onnx_path, spec,
         architecture="mobilenetv2_embedding()", licence=embedding.LICENCE,

@@ -1,0 +1,39 @@
+"""The 0..100 score in the window: tiles, hover text, status line, and burst reasons shown in full."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from engine.inference.score_scale import SCORE_MEANING
+from tests.helpers.gui_window import burst_cover_row, press
+
+
+def test_score_sort_shows_0_to_100_on_tiles_explains_itself_and_how_to_add_an_aesthetic_model(window):
+    window.bursts_button.setChecked(False)
+    window.sort_box.setCurrentIndex(window.sort_box.findData("score"))
+    scored = [p for p in window.session.visible if p.insight.score is not None]
+    assert scored and all(0 <= p.insight.score <= 100 for p in scored)
+    shown = [p.insight.score for p in scored]
+    assert shown == sorted(shown, reverse=True)
+    delegate = window.grid.itemDelegate()
+    assert delegate._insight_text(scored[0]).endswith(f"{scored[0].insight.score:.0f}")
+    tooltip = window.model.data(window.model.index(0), Qt.ItemDataRole.ToolTipRole)
+    assert f"score {scored[0].insight.score:.0f}" in tooltip and SCORE_MEANING in tooltip
+    status = window.statusBar().currentMessage()
+    assert "image quality" in status and "add an aesthetic model" in status
+    assert "quality_ranker" not in status and "training" not in status
+    assert window.sort_box.currentText() == "Quality score"
+    assert (window.score_min.minimum(), window.score_max.maximum()) == (0.0, 100.0)
+
+
+def test_burst_compare_shows_every_reason_in_full(window, qtbot):
+    window.grid.setCurrentIndex(window.model.index(burst_cover_row(window)))
+    window.grid.setFocus()
+    press(qtbot, window, "b")
+    compare = window.compare
+    assert compare.mode == "burst" and len(compare.photos) > 1
+    for pane, photo in zip(compare.panes, compare.photos):
+        caption = pane.caption.replace("\u00a0", " ")
+        assert photo.insight.reasons and all(reason in caption for reason in photo.insight.reasons)
+        assert all(reason in pane.toolTip().splitlines() for reason in photo.insight.reasons)
+        assert SCORE_MEANING in pane.toolTip()
