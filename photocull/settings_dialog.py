@@ -64,7 +64,7 @@ class SettingsDialog(QDialog):
         self.model_choice: dict[str, QComboBox] = {}
         for task in SORTING_TASKS:
             names = [m.name for m in registry.candidates(task)] if registry else []
-            combo = _combo([("", "Automatic (your newest model that passed its checks, else the built-in one)")]
+            combo = _combo([("", "Automatic (newest that passed its checks)")]
                            + [(n, n) for n in names],
                            settings.chosen_models.get(task, ""))
             self.model_choice[task] = combo
