@@ -190,7 +190,7 @@ def _train(config: RunConfig, context: DistributedContext) -> dict[str, Any]:
         print(start["line"], file=sys.stderr)
         for line in overlap.warnings(str(config.labels)):
             print(line, file=sys.stderr)
-    record = {"starting_weights": start, "splits": overlap.as_dict(),
+    record = {"starting_weights": start, "splits": {**overlap.as_dict(), "val_fraction": config.val_fraction},
               "train_size": len(train_set), "val_size": len(val_set)}
     wrapped = DistributedDataParallel(model, device_ids=[context.device.index] if context.device.type == "cuda" else None) \
         if context.enabled else model

@@ -74,13 +74,14 @@ class RunReport:
             figure, axis = plt.subplots(figsize=(7, 4))
             if filename == "loss.png" and steps:
                 axis.plot([r["step"] for r in steps], [r["train_loss"] for r in steps], linewidth=1,
-                          label="train_loss (per step)")
+                          marker="." if len(steps) < 200 else None, label="train_loss (per step)")
             for key in keys:
                 values = [row.get(key) for row in history]
                 if any(v is not None for v in values):
                     axis.plot(ends, [np.nan if v is None else v for v in values], marker="o",
                               label=f"{key} (end of epoch)")
             axis.set_xlabel("step")
+            axis.xaxis.get_major_locator().set_params(integer=True)
             axis.set_ylabel(ylabel)
             axis.set_title(self.title)
             axis.legend()

@@ -10,6 +10,7 @@ metrics as measured on training data. ``--val-fraction`` is the way out.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from torch.utils.data import Dataset
@@ -56,3 +57,22 @@ class SplitOverlap:
 def split_overlap(train: set[str], others: dict[str, set[str]]) -> SplitOverlap:
     """Count, for each held-out split, the images it shares with ``train``."""
     return SplitOverlap({k: len(v) for k, v in others.items()}, {k: len(v & train) for k, v in others.items()})
+
+
+def training_rows_in(checkpoint_path: Path, preset: Any, dataset: Dataset) -> int:
+    """``eval``: how many images of ``dataset`` the checkpoint's run trained on (its provenance names the
+    labels, seed and --val-fraction); 0 when the checkpoint does not say (imported, older)."""
+    from training.checkpoints import load_checkpoint
+    from training.datasets.splits import MissingLabels, carve_validation, load_split
+
+    provenance = load_checkpoint(checkpoint_path).provenance
+    if "labels" not in provenance or preset.objective != "pointwise":
+        return 0
+    seed, fraction = int(provenance.get("seed", 0)), (provenance.get("splits") or {}).get("val_fraction")
+    try:
+        table = load_split(preset.dataset, Path(provenance["labels"]), "train", seed)
+    except (MissingLabels, ValueError):
+        return 0
+    if fraction:
+        table = carve_validation(table, "train", fraction, seed)
+    return len(image_names(dataset) & {row.name for row in table.rows})

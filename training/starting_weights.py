@@ -62,9 +62,9 @@ def starting_weights(preset: Preset, loaded: list[dict[str, str]], *, random_ini
     wanted = expected_files(preset, missing)
     if not random_init:
         raise MissingStartingWeights(
-            f"preset {preset.name} starts from pretrained weights: {wanted}, and no such file was given. "
-            f"Pass it with --backbone-weights PATH (nothing is downloaded), or add --random-init to train "
-            f"from random weights on purpose (expect much worse scores)."
+            f"preset {preset.name} starts from pretrained weights ({wanted}), but --backbone-weights gave no such "
+            f"file. Pass each file with --backbone-weights PATH (nothing is downloaded), or add --random-init to "
+            f"train from random weights on purpose (expect much worse scores)."
         )
     start = PARTLY_RANDOM if loaded else RANDOM
     line = (f"starting weights: RANDOM for {', '.join(missing)} (--random-init; the recipe expects {wanted})"

@@ -72,6 +72,12 @@ def test_one_labels_file_for_train_and_val_warns_and_is_recorded(tiny_set, tmp_p
     assert summary["splits"]["val_on_training_rows"] is True
     assert summary["splits"]["shared_with_train"] == {"val": 16, "test": 16}
     assert load_checkpoint(tmp_path / "run" / "last.pt").provenance["splits"]["val_on_training_rows"] is True
+    code = main(["eval", "--preset", "test-tiny-ava", "--checkpoint", str(tmp_path / "run" / "best.pt"),
+                 "--labels", str(labels / "train.csv"), "--data-root", str(images), "--split", "test",
+                 "--out", str(tmp_path / "eval"), "--device", "cpu", "--workers", "0"])
+    assert code == 0 and "warning: 16 of these 16 images are training images of this checkpoint" \
+        in capsys.readouterr().err
+    assert json.loads((tmp_path / "eval" / "summary.json").read_text())["training_images_in_split"] == 16
 
 
 def test_separate_splits_do_not_warn(tiny_set, tmp_path, capsys):
@@ -79,6 +85,10 @@ def test_separate_splits_do_not_warn(tiny_set, tmp_path, capsys):
     summary = train(tiny_config(labels, images, tmp_path / "run", max_steps=1))
     assert "warning" not in capsys.readouterr().err
     assert summary["splits"]["val_on_training_rows"] is False
+    assert main(["eval", "--preset", "test-tiny-ava", "--checkpoint", str(tmp_path / "run" / "best.pt"),
+                 "--labels", str(labels), "--data-root", str(images), "--split", "test",
+                 "--out", str(tmp_path / "eval"), "--device", "cpu", "--workers", "0"]) == 0
+    assert "warning" not in capsys.readouterr().err
 
 
 def test_val_fraction_carves_a_held_out_part_of_one_file(tiny_set, tmp_path, capsys):

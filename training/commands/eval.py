@@ -33,8 +33,15 @@ def run(args: argparse.Namespace) -> int:
         return 1
     if not is_main:
         return 0
+    from training.split_check import training_rows_in
+
+    trained_on = training_rows_in(args.checkpoint, preset, dataset)
+    if trained_on:
+        print(f"warning: {trained_on} of these {len(dataset)} images are training images of this checkpoint; "
+              f"the metrics below are measured partly or wholly on training data", file=sys.stderr)
     report = RunReport(args.out)
     metrics = {"preset": preset.name, "split": args.split, "checkpoint": str(args.checkpoint),
+               "training_images_in_split": trained_on,
                "mode": args.mode or preset.default_mode, **result.metrics, "decode_skipped": result.skipped,
                "skipped_images": dataset.skipped.as_dict()}
     report.write_summary(metrics)
