@@ -225,3 +225,20 @@ def test_a_model_with_enough_held_out_evidence_is_installed_and_named_with_its_t
     assert score.model.name == "tiny-aesthetic"
     assert score.message == ("Sorting by aesthetic score (tiny-aesthetic, trained on generated aesthetic labels "
                              "(16 photos) from random weights, user).")
+
+
+def test_a_recipe_given_only_some_of_its_files_names_the_missing_one():
+    from training.starting_weights import starting_weights
+
+    preset = training_tiny.TINY_PRESET.with_overrides(
+        pretrained={"scene": "the Places365 ResNet-18 (places.pth)", "aesthetic": "the ImageNet MobileNetV2 (mb.pth)"})
+    loaded = [{"file": "places.pth", "sha256": "0" * 64, "branch": "scene"}]
+    with pytest.raises(MissingStartingWeights, match=r"\(the ImageNet MobileNetV2 \(mb.pth\)\)") as refused:
+        starting_weights(preset, loaded, random_init=False)
+    assert "places.pth" not in str(refused.value)
+    partly = starting_weights(preset, loaded, random_init=True)
+    assert partly.start == "partly random" and partly.random_branches == ("aesthetic",)
+    assert partly.line == ("starting weights: RANDOM for aesthetic (--random-init; the recipe expects the ImageNet "
+                           "MobileNetV2 (mb.pth)); loaded places.pth")
+    assert starting_weights(preset, [*loaded, {"file": "mb.pth", "sha256": "1" * 64, "branch": "aesthetic"}],
+                            random_init=False).start == "pretrained"
