@@ -34,6 +34,7 @@ from training.checkpoints import load_backbone_file, load_checkpoint, load_state
 from training.datasets.build import build_dataset
 from training.datasets.images import collate_skipping
 from training.distributed import DistributedContext, gather_rows, setup, sum_over_ranks, teardown
+from training.metrics import constant_predictions_warning
 from training.objectives import objective_for
 from training.optim import build_optimizer, lr_factor, set_epoch_lr
 from training.presets import Preset
@@ -247,9 +248,7 @@ def _train(config: RunConfig, context: DistributedContext) -> dict[str, Any]:
                 write_prediction_report(report, val_set, result, preset, f"{preset.name} val, epoch {epoch + 1}")
             print(_epoch_line(row), file=sys.stderr)
             if row["val_prediction_spread"] is not None and not np.isfinite(row.get("val_srcc", 0.0)):
-                print(f"warning: the model gives every validation photo the same score (spread "
-                      f"{row['val_prediction_spread']:.2g}), so SRCC and PLCC are undefined and recorded as NaN: "
-                      f"it has collapsed or not learned yet", file=sys.stderr)
+                print(constant_predictions_warning(row["val_prediction_spread"]), file=sys.stderr)
     summary = {
         "preset": preset.name, "mode": config.mode or preset.default_mode, "command": config.command,
         "world_size": context.world_size, "device": str(context.device), "seed": config.seed,

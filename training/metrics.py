@@ -57,6 +57,12 @@ def plcc(predicted: Sequence[float], true: Sequence[float]) -> float:
     return float(stats.pearsonr(predicted, true).statistic)
 
 
+def constant_predictions_warning(spread: float) -> str:
+    """What a user reads instead of scipy's ConstantInputWarning when every photo gets the same score."""
+    return (f"warning: the model gives every photo here the same score (spread {spread:.2g}), so SRCC and PLCC are "
+            f"undefined and recorded as NaN: it has collapsed or not learned yet")
+
+
 def is_constant(values: Sequence[float]) -> bool:
     """All values equal (to float32 precision): a correlation is undefined, and the caller says so in words
     instead of scipy's ConstantInputWarning."""
