@@ -169,6 +169,11 @@ def _train(config: RunConfig, context: DistributedContext) -> dict[str, Any]:
     preset = config.preset
     prepare_run_folder(config.out, resume=config.resume, overwrite=config.overwrite, is_main=context.is_main)
     seed_everything(config.seed)
+    model = create_preset_model(preset, config.mode)
+    start = None if config.resume else starting_weights(  # refuses before the (slow) image checks
+        preset, load_backbones(model, config.backbone_weights), random_init=config.random_init).as_dict()
+    if start and context.is_main:
+        print(start["line"], file=sys.stderr)
     datasets = {split: build_dataset(preset, config.labels, config.data_root, split, train=split == "train",
                                      check=config.image_check, seed=config.seed, val_fraction=config.val_fraction)
                 for split in ("train", "val")}
@@ -176,9 +181,6 @@ def _train(config: RunConfig, context: DistributedContext) -> dict[str, Any]:
     if len(train_set) == 0 or len(val_set) < 2:
         raise RuntimeError(f"not enough images: {len(train_set)} train, {len(val_set)} val under {config.data_root}")
     overlap = check_splits(config, train_set, val_set)
-    model = create_preset_model(preset, config.mode)
-    start = None if config.resume else starting_weights(
-        preset, load_backbones(model, config.backbone_weights), random_init=config.random_init).as_dict()
     model = model.to(context.device)
     optimizer = build_optimizer(model, preset)
     base_lrs = [group["lr"] for group in optimizer.param_groups]
@@ -188,7 +190,8 @@ def _train(config: RunConfig, context: DistributedContext) -> dict[str, Any]:
         start_epoch, step, best, history, start = _resume(config, model, optimizer, context)
         steps = [r for r in RunReport(config.out).read_steps() if r["step"] <= step]
     if context.is_main:
-        print(start["line"], file=sys.stderr)
+        if config.resume:
+            print(start["line"], file=sys.stderr)
         for line in overlap.warnings(str(config.labels)):
             print(line, file=sys.stderr)
     record = {"starting_weights": start, "splits": {**overlap.as_dict(), "val_fraction": config.val_fraction},
