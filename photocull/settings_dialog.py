@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.config.settings import AppSettings
-from engine.inference.registry import SORTING_TASKS, ModelRegistry
+from engine.inference.registry import SORTING_TASKS, ModelRegistry, describe
 
 DEVICE_CHOICES = (("auto", "Automatic (GPU when one works)"), ("gpu", "GPU (CUDA)"), ("cpu", "CPU only"))
 NAMING_CHOICES = (("adobe", "IMG_0001.xmp (Lightroom, Bridge, Capture One)"),
@@ -64,7 +64,8 @@ class SettingsDialog(QDialog):
         self.model_choice: dict[str, QComboBox] = {}
         for task in SORTING_TASKS:
             names = [m.name for m in registry.candidates(task)] if registry else []
-            combo = _combo([("", "Automatic (user models first, newest)")] + [(n, n) for n in names],
+            combo = _combo([("", "Automatic (newest that passed its checks)")]
+                           + [(n, n) for n in names],
                            settings.chosen_models.get(task, ""))
             self.model_choice[task] = combo
             form.addRow(f"{task.capitalize()} model", combo)
@@ -76,7 +77,8 @@ class SettingsDialog(QDialog):
         else:
             for model in registry.models:
                 m = model.manifest
-                item = QListWidgetItem(f"{m.name} — {m.task} ({model.origin})")
+                checks = "; failed its checks: used only when chosen above" if model.failed_checks else ""
+                item = QListWidgetItem(f"{describe(model)} — {m.task}{checks}")
                 item.setToolTip(f"{m.architecture}\ntrained on {m.training_data}")
                 self.models.addItem(item)
             for refused in registry.refused:

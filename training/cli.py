@@ -30,8 +30,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "run", None):
         parser.print_help()
         return 2
+    from training.options import DeviceUnavailable
+
     try:
         return int(args.run(args))
+    except DeviceUnavailable as exc:
+        print(f"{args.command}: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -34,11 +34,15 @@ from training.checkpoints import load_backbone_file, load_checkpoint, load_state
 from training.datasets.build import build_dataset
 from training.datasets.images import collate_skipping
 from training.distributed import DistributedContext, gather_rows, setup, sum_over_ranks, teardown
+from training.metrics import constant_predictions_warning
 from training.objectives import objective_for
 from training.optim import build_optimizer, lr_factor, set_epoch_lr
 from training.presets import Preset
 from training.reports import RunReport
+from training.run_folder import link_or_copy, prepare_run_folder
 from training.sampling import build_train_sampler
+from training.split_check import SplitOverlap, image_names, split_overlap
+from training.starting_weights import resumed, starting_weights
 
 
 @dataclass
@@ -63,6 +67,16 @@ class RunConfig:
     backbone_weights: list[Path] = field(default_factory=list)
     #: image,category CSV for ELTA 2.0's scene-tail sampler weights.
     scene_labels: Path | None = None
+    #: Train from random weights although the preset expects pretrained files (training.starting_weights).
+    random_init: bool = False
+    #: Replace an earlier run in ``out`` (training.run_folder).
+    overwrite: bool = False
+    #: Carve this share of the train labels out as the validation split.
+    val_fraction: float | None = None
+    #: Which checkpoints to keep: best | last | all (training.run_folder).
+    save: str = "best"
+    #: Keep the optimiser state in last.pt (an exact --resume; twice the weights again with Adam).
+    resume_state: bool = False
 
 
 @dataclass
@@ -153,22 +167,35 @@ def train(config: RunConfig) -> dict[str, Any]:
 
 def _train(config: RunConfig, context: DistributedContext) -> dict[str, Any]:
     preset = config.preset
+    prepare_run_folder(config.out, resume=config.resume, overwrite=config.overwrite, is_main=context.is_main)
     seed_everything(config.seed)
-    train_set = build_dataset(preset, config.labels, config.data_root, "train", train=True,
-                              check=config.image_check, seed=config.seed)
-    val_set = build_dataset(preset, config.labels, config.data_root, "val", train=False,
-                            check=config.image_check, seed=config.seed)
+    model = create_preset_model(preset, config.mode)
+    start = None if config.resume else starting_weights(  # refuses before the (slow) image checks
+        preset, load_backbones(model, config.backbone_weights), random_init=config.random_init).as_dict()
+    if start and context.is_main:
+        print(start["line"], file=sys.stderr)
+    datasets = {split: build_dataset(preset, config.labels, config.data_root, split, train=split == "train",
+                                     check=config.image_check, seed=config.seed, val_fraction=config.val_fraction)
+                for split in ("train", "val")}
+    train_set, val_set = datasets["train"], datasets["val"]
     if len(train_set) == 0 or len(val_set) < 2:
         raise RuntimeError(f"not enough images: {len(train_set)} train, {len(val_set)} val under {config.data_root}")
-    model = create_preset_model(preset, config.mode)
-    backbones = [] if config.resume else load_backbones(model, config.backbone_weights)
+    overlap = check_splits(config, train_set, val_set)
     model = model.to(context.device)
     optimizer = build_optimizer(model, preset)
     base_lrs = [group["lr"] for group in optimizer.param_groups]
-    report = RunReport(config.out) if context.is_main else None
-    start_epoch, step, best, history = 0, 0, -np.inf, []
+    report = RunReport(config.out, title=config.out.name) if context.is_main else None
+    start_epoch, step, best, history, steps = 0, 0, -np.inf, [], []
     if config.resume:
-        start_epoch, step, best, history = _resume(config, model, optimizer, context)
+        start_epoch, step, best, history, start = _resume(config, model, optimizer, context)
+        steps = [r for r in RunReport(config.out).read_steps() if r["step"] <= step]
+    if context.is_main:
+        if config.resume:
+            print(start["line"], file=sys.stderr)
+        for line in overlap.warnings(str(config.labels)):
+            print(line, file=sys.stderr)
+    record = {"starting_weights": start, "splits": {**overlap.as_dict(), "val_fraction": config.val_fraction},
+              "train_size": len(train_set), "val_size": len(val_set)}
     wrapped = DistributedDataParallel(model, device_ids=[context.device.index] if context.device.type == "cuda" else None) \
         if context.enabled else model
     scaler = torch.amp.GradScaler("cuda", enabled=config.amp and context.device.type == "cuda")
@@ -203,6 +230,7 @@ def _train(config: RunConfig, context: DistributedContext) -> dict[str, Any]:
             loss_sum += float(loss.detach()) * len(batch["index"])
             seen += len(batch["index"])
             step += 1
+            steps.append({"step": step, "epoch": epoch + 1, "train_loss": float(loss.detach())})
             if config.max_steps is not None and step >= config.max_steps:
                 break
         train_loss = sum_over_ranks(loss_sum, context) / max(sum_over_ranks(seen, context), 1)
@@ -210,17 +238,22 @@ def _train(config: RunConfig, context: DistributedContext) -> dict[str, Any]:
                           amp=config.amp, desc="val")
         row = {"epoch": epoch + 1, "step": step, "lr": optimizer.param_groups[0]["lr"], "train_loss": train_loss,
                "val_loss": result.loss, **{f"val_{k}": v for k, v in result.metrics.items()},
+               "val_prediction_spread": prediction_spread(preset, result),
                "train_skipped_at_decode": int(sum_over_ranks(train_skipped, context)),
                "val_skipped_at_decode": result.skipped, "seconds": time.monotonic() - started}
         history.append(row)
-        improved = row.get(best_metric, -np.inf) > best
+        # Nothing measurable yet (NaN metric, e.g. a collapsed smoke run): the latest is the best so far.
+        value = row.get(best_metric, np.nan)
+        improved = value > best or (best == -np.inf and not np.isfinite(value))
         best = max(best, row.get(best_metric, -np.inf))
         if report is not None:
-            _save_epoch(config, model, optimizer, row, step, best, improved, backbones)
-            report.write_history(history)
+            _save_epoch(config, model, optimizer, row, step, best, improved, record)
+            report.write_history(history, steps)
             if improved:
                 write_prediction_report(report, val_set, result, preset, f"{preset.name} val, epoch {epoch + 1}")
             print(_epoch_line(row), file=sys.stderr)
+            if row["val_prediction_spread"] is not None and not np.isfinite(row.get("val_srcc", 0.0)):
+                print(constant_predictions_warning(row["val_prediction_spread"]), file=sys.stderr)
     summary = {
         "preset": preset.name, "mode": config.mode or preset.default_mode, "command": config.command,
         "world_size": context.world_size, "device": str(context.device), "seed": config.seed,
@@ -228,12 +261,33 @@ def _train(config: RunConfig, context: DistributedContext) -> dict[str, Any]:
         "best": max(history, key=lambda r: r.get(best_metric, -np.inf)) if history else None,
         "last": history[-1] if history else None,
         "skipped_images": {"train": train_set.skipped.as_dict(), "val": val_set.skipped.as_dict()},
-        "train_size": len(train_set), "val_size": len(val_set),
-        "train_sampler": preset.train_sampler, "backbone_weights": backbones,
+        "train_sampler": preset.train_sampler, "backbone_weights": list(start.get("loaded", [])),
+        "val_fraction": config.val_fraction, "save": config.save, **record,
     }
     if report is not None:
         report.write_summary(summary)
     return summary
+
+
+def check_splits(config: RunConfig, train_set: Dataset, val_set: Dataset) -> SplitOverlap:
+    """Images the val split (and the test split, when its labels can be read) share with the train split."""
+    from training.datasets.splits import MissingLabels, load_split
+
+    others = {"val": image_names(val_set)}
+    if not config.val_fraction and config.preset.objective == "pointwise":
+        try:
+            test = load_split(config.preset.dataset, config.labels, "test", config.seed)
+            others["test"] = {row.name for row in test.rows}
+        except (MissingLabels, ValueError):
+            pass
+    return split_overlap(image_names(train_set), others)
+
+
+def prediction_spread(preset: Preset, result: Evaluation) -> float | None:
+    """Standard deviation of the predicted scores over the validation images (0: a collapsed model)."""
+    if preset.objective == "pairwise" or not len(result.outputs):
+        return None
+    return float(np.std(objective_for(preset).scores(result.outputs)))
 
 
 def load_backbones(model: nn.Module, paths: list[Path]) -> list[dict[str, str]]:
@@ -246,21 +300,30 @@ def load_backbones(model: nn.Module, paths: list[Path]) -> list[dict[str, str]]:
 
 
 def _save_epoch(config: RunConfig, model: nn.Module, optimizer: torch.optim.Optimizer, row: dict[str, Any],
-                step: int, best: float, improved: bool, backbones: list[dict[str, str]]) -> None:
+                step: int, best: float, improved: bool, record: dict[str, Any]) -> None:
+    """Write the checkpoints ``config.save`` asks for (training.run_folder explains the choices)."""
     preset = config.preset
     metrics = {k: float(v) for k, v in row.items() if isinstance(v, (int, float))}
     metrics.update(global_step=float(step), best=float(best))
     common = dict(model_name=preset.model, model_kwargs=preset.model_arguments(config.mode), preset=preset.name,
                   epoch=row["epoch"], metrics=metrics,
                   provenance={"command": config.command, "seed": config.seed, "labels": str(config.labels),
-                              "backbone_weights": backbones})
-    save_checkpoint(config.out / "last.pt", model, optimizer=optimizer, **common)
-    if improved:
-        save_checkpoint(config.out / "best.pt", model, **common)
+                              "backbone_weights": record["starting_weights"].get("loaded", []), **record})
+    out = config.out
+    if config.save != "last" and improved:
+        save_checkpoint(out / "best.pt", model, **common)
+    if config.resume_state:
+        save_checkpoint(out / "last.pt", model, optimizer=optimizer, **common)
+    elif config.save != "last" and improved:
+        link_or_copy(out / "best.pt", out / "last.pt")
+    else:
+        save_checkpoint(out / "last.pt", model, **common)
+    if config.save == "all":
+        link_or_copy(out / "last.pt", out / f"epoch_{row['epoch']}.pt")
 
 
 def _resume(config: RunConfig, model: nn.Module, optimizer: torch.optim.Optimizer,
-            context: DistributedContext) -> tuple[int, int, float, list[dict[str, Any]]]:
+            context: DistributedContext) -> tuple[int, int, float, list[dict[str, Any]], dict[str, Any]]:
     path = config.out / "last.pt"
     checkpoint = load_checkpoint(path, map_location=context.device)
     if checkpoint.preset != config.preset.name:
@@ -271,8 +334,12 @@ def _resume(config: RunConfig, model: nn.Module, optimizer: torch.optim.Optimize
     history = [r for r in RunReport(config.out).read_history() if r["epoch"] <= checkpoint.epoch]
     if context.is_main:
         print(f"resuming {config.preset.name} after epoch {checkpoint.epoch} from {path}", file=sys.stderr)
+        if checkpoint.optimizer is None:
+            print("last.pt holds no optimiser state (the run was not saved with --resume-state): "
+                  "the optimiser starts afresh", file=sys.stderr)
     return (checkpoint.epoch, int(checkpoint.metrics.get("global_step", 0)),
-            float(checkpoint.metrics.get("best", -np.inf)), history)
+            float(checkpoint.metrics.get("best", -np.inf)), history,
+            resumed(checkpoint.provenance.get("starting_weights")))
 
 
 def write_prediction_report(report: RunReport, dataset: Dataset, result: Evaluation, preset: Preset,

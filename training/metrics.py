@@ -44,13 +44,30 @@ def normalise_counts(counts: np.ndarray) -> np.ndarray:
 
 
 def srcc(predicted: Sequence[float], true: Sequence[float]) -> float:
-    """Spearman ρ (average ranks for ties), scipy ``spearmanr`` like every reference repo."""
+    """Spearman ρ (average ranks for ties), scipy ``spearmanr`` like every reference repo; NaN for constant input."""
+    if is_constant(predicted) or is_constant(true):
+        return float("nan")
     return float(stats.spearmanr(predicted, true).statistic)
 
 
 def plcc(predicted: Sequence[float], true: Sequence[float]) -> float:
-    """Pearson r with no logistic mapping (none of the reference repos applies one)."""
+    """Pearson r with no logistic mapping (none of the reference repos applies one); NaN for constant input."""
+    if is_constant(predicted) or is_constant(true):
+        return float("nan")
     return float(stats.pearsonr(predicted, true).statistic)
+
+
+def constant_predictions_warning(spread: float) -> str:
+    """What a user reads instead of scipy's ConstantInputWarning when every photo gets the same score."""
+    return (f"warning: the model gives every photo here the same score (spread {spread:.2g}), so SRCC and PLCC are "
+            f"undefined and recorded as NaN: it has collapsed or not learned yet")
+
+
+def is_constant(values: Sequence[float]) -> bool:
+    """All values equal (to float32 precision): a correlation is undefined, and the caller says so in words
+    instead of scipy's ConstantInputWarning."""
+    array = np.asarray(values, dtype=np.float64)
+    return array.size < 2 or float(np.ptp(array)) <= 1e-6 * max(1.0, float(np.abs(array).max()))
 
 
 def binary_accuracy(predicted: Sequence[float], true: Sequence[float], threshold: float = AVA_THRESHOLD) -> float:

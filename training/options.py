@@ -30,7 +30,9 @@ def add_device_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:1 ...")
     parser.add_argument("--amp", action="store_true", help="float16 autocast on CUDA (ignored on CPU)")
     parser.add_argument("--workers", type=int, default=2, help="DataLoader worker processes")
-    parser.add_argument("--batch-size", type=int, help="override the preset's batch size")
+    parser.add_argument("--batch-size", type=int,
+                        help="override the preset's batch size: the total per step across all processes "
+                             "(under torchrun each of N processes takes BATCH/N)")
 
 
 def add_training_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,8 +41,16 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
                         help="override the preset's base learning rate (per-branch rates keep their ratio to it)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace the run already in --out (without it, or --resume, such a folder is refused)")
     parser.add_argument("--max-steps", type=int, help="stop after this many optimiser steps (smoke runs)")
     parser.add_argument("--out", type=Path, required=True, help="run folder: checkpoints and report")
+    parser.add_argument("--save", choices=("best", "last", "all"), default="best",
+                        help="checkpoints kept: best = best.pt + a weights-only last.pt (default); last = last.pt "
+                             "only; all = also epoch_N.pt every epoch")
+    parser.add_argument("--resume-state", action="store_true",
+                        help="keep the optimiser state in last.pt, for an exact --resume (about 3x the weights' size "
+                             "with Adam)")
 
 
 def preset_from_args(args: argparse.Namespace) -> Preset:
@@ -50,9 +60,23 @@ def preset_from_args(args: argparse.Namespace) -> Preset:
     )
 
 
+class DeviceUnavailable(ValueError):
+    """--device names a GPU this machine's torch cannot use."""
+
+
 def resolve_device(name: str) -> str:
+    """``auto`` → cuda or cpu; a named CUDA device must exist, else a plain :class:`DeviceUnavailable`."""
     import torch
 
     if name == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
+    if name.startswith("cuda"):
+        if not torch.cuda.is_available():
+            build = f"CUDA {torch.version.cuda}" if torch.version.cuda else "CPU only"
+            raise DeviceUnavailable(f"--device {name}: no usable NVIDIA GPU here (this torch {torch.__version__} "
+                                    f"is built for {build}); use --device cpu or --device auto")
+        index = torch.device(name).index or 0
+        if index >= torch.cuda.device_count():
+            raise DeviceUnavailable(f"--device {name}: this machine has {torch.cuda.device_count()} GPU(s), "
+                                    f"numbered from cuda:0")
     return name

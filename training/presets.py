@@ -73,6 +73,9 @@ class Preset:
     metric_scale: str = "1-10"  # scale scores are compared on; "0-1" for TAD66K-style sigmoid heads
     training_data: str = ""
     notes: str = ""
+    #: Pretrained files the recipe starts from: branch (as ``load_backbone_weights`` names it) → the file.
+    #: Without them a run refuses to start unless --random-init (training.starting_weights).
+    pretrained: dict[str, str] = field(default_factory=dict)
 
     @property
     def objective(self) -> str:
@@ -151,6 +154,8 @@ def _tanet(variant: str, branch_lr: dict[str, float], **changes: Any) -> Preset:
         name=f"tanet-{variant}", source="docs/models.md#tanet", model="tanet", model_kwargs={"variant": variant},
         modes=("faithful", "deployable"), default_mode="deployable", task="aesthetic", input=SQUARE_224,
         softmax=False, dataset=variant, optimizer="adam", param_group_lr=branch_lr,
+        pretrained={"res365_last": "the Places365 ResNet-18 (resnet18_places365.pth.tar)",
+                    "mobileNet": "the ImageNet MobileNetV2 (mobilenetv2.pth.tar)"},
     )
     return Preset(**{**common, **changes})
 
@@ -201,6 +206,11 @@ register_preset(
 # --- NIMA (docs/models.md#nima) ---------------------------------------------------------
 
 
+def imagenet_backbone(backbone: str) -> dict[str, str]:
+    """``pretrained`` for models whose one ``backbone`` branch starts from an ImageNet file."""
+    return {"backbone": f"an ImageNet {backbone} weight file (torchvision or timm release)"}
+
+
 def _nima(backbone: str, label: str) -> Preset:
     return Preset(
         name=f"nima-{label}-ava",
@@ -222,6 +232,7 @@ def _nima(backbone: str, label: str) -> Preset:
         batch_size=96,
         augment=TrainAugment(resize=(256, 256), crop=224, hflip=True),
         training_data=AVA_DATA,
+        pretrained=imagenet_backbone(backbone),
         notes="idealo's full fine-tune phase (Adam 3e-5, batch 96); the paper's SGD rates do not converge (titu1994 #50).",
     )
 
@@ -248,6 +259,7 @@ register_preset(
         batch_size=64,
         augment=TrainAugment(resize=(256, 256), crop=224, hflip=True),
         training_data="TID2013 (technical quality MOS; research-only)",
+        pretrained=imagenet_backbone("mobilenet_v2"),
         notes="idealo: technical scores are shifted by +1 because the support is 0..9 but the mean uses 1..10.",
     )
 )
@@ -278,6 +290,7 @@ def _rankiqa(task: str, **changes: Any) -> Preset:
         epochs=65,
         batch_size=64,
         training_data="image-quality labels given with --labels (label.txt, RankIQA layout)",
+        pretrained=imagenet_backbone("mobilenet_v3_large"),
         notes="No augmentation (centre crop to aspect + resize, as the repo's OpenCV pipeline).",
     )
     return replace(base, **changes)

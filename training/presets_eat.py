@@ -22,6 +22,7 @@ _COMMON = dict(
     softmax=False,
     optimizer="adam",
     weight_decay=0.0,
+    pretrained={"dat": "the ImageNet DAT-Base (dat_base_in1k_224.pth)"},
 )
 
 register_preset(

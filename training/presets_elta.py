@@ -37,6 +37,7 @@ _COMMON = dict(
     batch_size=48,
     augment=TrainAugment(resize=(300, 300), crop=256, hflip=True),
     training_data=AVA_DATA,
+    pretrained={"backbone": "an ImageNet SwinV2-B 256 (timm swinv2_base_window8_256 weights)"},
 )
 
 register_preset(
@@ -78,6 +79,7 @@ register_preset(
             "lr": 1e-6,
             "batch_size": 16,
             "epochs": 20,
+            "pretrained": {"backbone": "the ImageNet DAT-Base (dat_base_in1k_224.pth)"},
             "notes": "Not a published recipe: EAT's input, augmentation, lr and batch with ELTA 1.0's head and "
                      "losses; EAT in deployable mode (per-image interest points).",
         },

@@ -1,9 +1,9 @@
 """``photocull-cli models``: the installed models, which one serves each task, the refused ones and why.
 
-JSON output schema ``photocull.photo_list_model/1`` (fields are only added within version 1)::
+JSON output schema ``photocull.models/1`` (fields are only added within version 1)::
 
     {
-      "schema": "photocull.photo_list_model/1",
+      "schema": "photocull.models/1",
       "provider": "CPU",                 # what runs the models with --device: "GPU (CUDA)" or "CPU"
       "provider_note": "",               # why that differs from what was asked; "" when it does not
       "sort": "No aesthetic model is installed; sorting by the technical quality score (...)",
@@ -45,7 +45,7 @@ from engine.inference.score_scale import SCORE_MEANING
 
 NAME = "models"
 HELP = "list installed models (shipped and user), the one in use per task, refused ones with reasons, and the provider"
-SCHEMA = "photocull.photo_list_model/1"
+SCHEMA = "photocull.models/1"
 TABLE_COLUMNS = ("status", "task", "name", "origin", "size", "sha256", "reason")
 
 
@@ -53,11 +53,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", choices=DEVICES, default="auto", help="device to report the provider for")
     parser.add_argument("--library", type=Path, metavar="DIR",
                         help="also say whether this library's personal model is on, and how it did")
+    parser.add_argument("--use", metavar="NAME", help="use this installed model for its task from now on (saved "
+                        "in the settings, as the Settings dialog does); --use auto:TASK goes back to the automatic rule")
     add_format_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     registry = registry_module.discover()
+    if args.use:
+        registry = _use(registry, args.use)
+        if registry is None:
+            return 1
     records = [_installed(m, registry) for m in sorted(registry.models, key=lambda m: (m.task, m.name))]
     records += [_refused(r) for r in registry.refused]
     provider, note = _provider(registry, RuntimeSettings(device=args.device))
@@ -87,9 +93,28 @@ def _personal_model(library: Path) -> dict[str, Any]:
             "version": cards.get("version"), "message": personal_model_line(status)}
 
 
+def _use(registry: ModelRegistry, name: str) -> ModelRegistry | None:
+    """Save the choice (``auto:TASK`` clears one) and return the registry that honours it; None on a bad name."""
+    from dataclasses import replace
+
+    from engine.config.settings import load_settings, save_settings
+
+    if name.startswith("auto:"):
+        chosen = {k: v for k, v in registry.chosen.items() if k != name.removeprefix("auto:")}
+    else:
+        try:
+            _, chosen = registry.choose(name)
+        except KeyError as exc:
+            print(f"models --use: {exc.args[0]}", file=sys.stderr)
+            return None
+    save_settings(replace(load_settings(), chosen_models=chosen))
+    return replace(registry, chosen=chosen)
+
+
 def _installed(model: InstalledModel, registry: ModelRegistry) -> dict[str, Any]:
     in_use = registry.for_task(model.task) is model
-    status = "in use" if in_use else "available" if model.task not in registry_module.NEVER_SERVES else "never used"
+    status = "in use" if in_use else "failed checks" if model.failed_checks else "available" \
+        if model.task not in registry_module.NEVER_SERVES else "never used"
     return {"status": status, "task": model.task, "name": model.name, "origin": model.origin,
             "size": _size(model.onnx_path), "sha256": model.manifest.onnx_sha256[:12],
             "path": str(model.onnx_path), "reason": None}

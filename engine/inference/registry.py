@@ -17,8 +17,11 @@ file once and runs it once per batch (:mod:`engine.analysis.modelset`).
 
 Which model serves a task (the rule, in order):
 
-1. the model the user chose by name for that task (``chosen``), when it is installed and valid;
-2. otherwise user models before shipped ones (a user who installed a model wants it used);
+1. the model the user chose by name for that task (``chosen``: ``photocull-cli models --use NAME`` or
+   Settings, stored in the app settings and read by :func:`discover` unless given), when installed and valid;
+2. otherwise user models before shipped ones (a user who installed a model wants it used), except a
+   model whose manifest records that it failed the export's checks (``provenance.install_check``,
+   installed with ``--install-anyway``): that one serves only when chosen by name;
 3. within the same origin, the most recently installed (newest manifest mtime), then by name.
 
 Sorting: an ``aesthetic`` model (only accepted when trained on aesthetic labels, e.g. TANet/EAT
@@ -75,6 +78,12 @@ class InstalledModel:
     def task(self) -> str:
         return self.manifest.task
 
+    @property
+    def failed_checks(self) -> bool:
+        """Installed although the export's checks failed (collapsed, measured on training rows, too few photos)."""
+        check = self.manifest.provenance.get("install_check")
+        return isinstance(check, dict) and check.get("passed") is False
+
 
 @dataclass(frozen=True)
 class RefusedModel:
@@ -105,22 +114,33 @@ class ModelRegistry:
         wanted = self.chosen.get(task)
         return sorted(
             (m for m in self.models if m.task == task),
-            key=lambda m: (m.name != wanted, m.origin != "user", -m.installed_at, m.name),
+            key=lambda m: (m.name != wanted, m.failed_checks, m.origin != "user", -m.installed_at, m.name),
         )
 
     def for_task(self, task: str) -> InstalledModel | None:
-        found = self.candidates(task)
-        return found[0] if found else None
+        wanted = self.chosen.get(task)
+        return next((m for m in self.candidates(task) if m.name == wanted or not m.failed_checks), None)
+
+    def choose(self, name: str) -> tuple[str, dict[str, str]]:
+        """``models --use NAME``: (the model's task, the new task → name choices). Raises ``KeyError``."""
+        found = [m for m in self.models if m.name == name and m.task not in NEVER_SERVES]
+        if not found:
+            usable = sorted({m.name for m in self.models if m.task not in NEVER_SERVES})
+            raise KeyError(f"no installed model named {name!r}; installed: {', '.join(usable) or 'none'}")
+        return found[0].task, {**self.chosen, found[0].task: name}
 
     def sort_score(self) -> SortScore:
         aesthetic = self.for_task("aesthetic")
         if aesthetic:
-            return SortScore("aesthetic", aesthetic, f"Sorting by aesthetic score ({_describe(aesthetic)}).")
+            return SortScore("aesthetic", aesthetic, f"Sorting by aesthetic score ({describe(aesthetic)}).")
         technical = self.for_task("technical")
+        failed = self.candidates("aesthetic")
+        why = (f"The aesthetic model {failed[0].name} failed its export checks and is used only if you choose it"
+               if failed else "No aesthetic model is installed")
         if technical:
             return SortScore(
                 "technical", technical,
-                f"No aesthetic model is installed; sorting by the technical quality score ({_describe(technical)}).",
+                f"{why}; sorting by the technical quality score ({describe(technical)}).",
             )
         return SortScore(None, None, "No scoring model is installed; photos stay in capture-time order.")
 
@@ -147,7 +167,14 @@ def discover(
     *,
     chosen: Mapping[str, str] | None = None,
 ) -> ModelRegistry:
-    """Scan both folders, validate every model, and build the registry."""
+    """Scan both folders, validate every model, and build the registry.
+
+    ``chosen`` defaults to the user's saved choices (:class:`engine.config.settings.AppSettings`).
+    """
+    if chosen is None:
+        from engine.config.settings import load_settings  # settings imports the runtime, not the registry
+
+        chosen = load_settings().chosen_models
     folders: list[tuple[Path, Origin]] = [
         (shipped_dir or shipped_models_dir(), "shipped"),
         (user_dir or paths.user_models_dir(), "user"),
@@ -281,16 +308,28 @@ def _orphan_onnx_files(folder: Path, origin: Origin, claimed: set[str]) -> list[
     ]
 
 
-def _describe(model: InstalledModel) -> str:
-    """One line for the status bar: name, what it learned from (first clause only), origin."""
+def describe(model: InstalledModel) -> str:
+    """One line for the status bar: name, what it learned from (first clause only), how many photos,
+    whether it started from random weights, origin."""
     m = model.manifest
-    return f"{m.name}, trained on {_first_clause(m.training_data)}, {model.origin}"
+    return f"{m.name}, trained on {_first_clause(m.training_data)}{_training_words(m.provenance)}, {model.origin}"
+
+
+def _training_words(provenance: Mapping) -> str:
+    """' (5 photos) from random weights' from an export's provenance; '' when it does not say."""
+    size = provenance.get("train_size")
+    start = (provenance.get("starting_weights") or {}).get("start")
+    words = f" ({size:,} photos)" if isinstance(size, int) else ""
+    return words + (" from random weights" if start in ("random", "partly random") else "")
 
 
 def _first_clause(text: str, limit: int = 100) -> str:
-    """Up to the first colon or full stop (the manifest goes on with file lists and credits)."""
+    """Up to the first colon or full stop (the manifest goes on with file lists and credits);
+    a bracket the cut left open is dropped with what follows it."""
     cut = min((i for i in (text.find(": "), text.find(". ")) if i >= 0), default=len(text))
     clause = text[:cut].strip()
+    if clause.count("(") > clause.count(")"):
+        clause = clause[: clause.rfind("(")].rstrip()
     return clause if len(clause) <= limit else clause[: limit - 1].rstrip() + "…"
 
 

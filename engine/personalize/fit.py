@@ -68,7 +68,7 @@ class PersonalizeReport:
         return self.status == ACTIVE
 
     def as_dict(self) -> dict:
-        return {"format": "photocull.personalize_menu/1", **asdict(self)}
+        return {"format": "photocull.personalize/1", **asdict(self)}
 
 
 def personalize(catalog: Catalog, progress: Progress | None = None) -> PersonalizeReport:

@@ -95,7 +95,7 @@ def test_models_lists_in_use_and_refused_models_and_the_provider(capsys):
     code, out, _ = cli(capsys, "models", "--device", "cpu", "--format", "json")
     document = json.loads(out)
     rows = {row["name"]: row for row in document["models"]}
-    assert code == 0 and document["schema"] == "photocull.photo_list_model/1" and document["provider"] == "CPU"
+    assert code == 0 and document["schema"] == "photocull.models/1" and document["provider"] == "CPU"
     assert rows["tiny_quality"]["status"] == "in use" and rows["tiny_quality"]["origin"] == "user"
     assert rows["face_detection_full_range"]["origin"] == "shipped" and len(rows["tiny_quality"]["sha256"]) == 12
     assert rows["broken_model"]["status"] == "refused" and "not a loadable ONNX model" in rows["broken_model"]["reason"]

@@ -45,7 +45,8 @@ def tiny_onnx(path: Path, *, height: int = 32, width: int = 32, outputs: int = 1
 def install_model(directory: Path, name: str, *, task: str = "technical", kind: str = "distribution10",
                   score_rule: str = "mean_of_distribution", size: int = 32, graph_size: int | None = None,
                   outputs: int = 10, flat_output: bool = False, training_data: str = "synthetic distortions",
-                  onnx_bytes: bytes | None = None, symbolic_size: bool = False) -> Path:
+                  onnx_bytes: bytes | None = None, symbolic_size: bool = False,
+                  provenance: dict | None = None) -> Path:
     """Write NAME.onnx + NAME.json into ``directory``; returns the manifest path.
 
     ``graph_size`` lets the graph declare a different input size than the manifest.
@@ -62,6 +63,7 @@ def install_model(directory: Path, name: str, *, task: str = "technical", kind: 
         name=name, architecture="tiny-pool-linear", task=task, input=InputSpec(size, size),
         output=OutputSpec(kind=kind, score_rule=score_rule), onnx_file=onnx_path.name,
         onnx_sha256=sha256_of(onnx_path), opset=17, training_data=training_data, licence="Apache-2.0",
+        provenance=dict(provenance or {}),
     )
     return write_manifest(manifest, directory)
 

@@ -82,7 +82,7 @@ def test_export_command_labels_an_untrained_checkpoint_honestly(tmp_path, capsys
     checkpoint = save_checkpoint(tmp_path / "init.pt", model, model_name="nima",
                                  model_kwargs={"backbone": "mobilenet_v2"}, preset="nima-mobilenetv2-ava")
     code = training_cli(["export", "--preset", "nima-mobilenetv2-ava", "--checkpoint", str(checkpoint),
-                         "--out", str(tmp_path / "models"), "--name", "nima-init"])
+                         "--out", str(tmp_path / "models"), "--name", "nima-init", "--no-install"])
     assert code == 0, capsys.readouterr().err
     assert load_manifest(tmp_path / "models" / "nima-init.json").task == "untrained"
 

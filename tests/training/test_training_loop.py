@@ -56,7 +56,7 @@ def test_run_writes_report_and_checkpoints(tiny_run):
     assert summary["best"]["epoch"] == best_epoch
     assert load_checkpoint(out / "best.pt").epoch == best_epoch
     last = load_checkpoint(out / "last.pt")
-    assert last.epoch == len(history) and last.optimizer is not None and last.preset == "test-tiny-ava"
+    assert last.epoch == len(history) and last.optimizer is None and last.preset == "test-tiny-ava"  # light by default
     assert summary["skipped_images"]["train"]["missing"] == 0
     with open(out / "predictions.csv") as handle:
         assert len(list(csv.DictReader(handle))) == 12

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -22,7 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from training.commands.checkpoint_eval import evaluate_checkpoint, readable_errors
-    from training.loop import write_prediction_report
+    from training.loop import prediction_spread, write_prediction_report
+    from training.metrics import constant_predictions_warning
     from training.reports import RunReport, write_rows
 
     preset = preset_from_args(args)
@@ -33,13 +35,23 @@ def run(args: argparse.Namespace) -> int:
         return 1
     if not is_main:
         return 0
+    from training.split_check import training_rows_in
+
+    trained_on = training_rows_in(args.checkpoint, preset, dataset)
+    if trained_on:
+        print(f"warning: {trained_on} of these {len(dataset)} images are training images of this checkpoint; "
+              f"the metrics below are measured partly or wholly on training data", file=sys.stderr)
     report = RunReport(args.out)
     metrics = {"preset": preset.name, "split": args.split, "checkpoint": str(args.checkpoint),
+               "training_images_in_split": trained_on,
                "mode": args.mode or preset.default_mode, **result.metrics, "decode_skipped": result.skipped,
                "skipped_images": dataset.skipped.as_dict()}
     report.write_summary(metrics)
     write_rows(Path(args.out) / "metrics.csv", [{k: v for k, v in metrics.items() if not isinstance(v, dict)}])
     write_prediction_report(report, dataset, result, preset, f"{preset.name} {args.split}")
+    spread = prediction_spread(preset, result)
+    if spread is not None and math.isnan(result.metrics.get("srcc", 0.0)):
+        print(constant_predictions_warning(spread), file=sys.stderr)
     shown = ", ".join(f"{k} {v:.4f}" for k, v in result.metrics.items())
     print(f"{preset.name} on {args.split} ({len(result.indices)} images): {shown}")
     return 0

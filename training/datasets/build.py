@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from training.datasets.images import ImageDataset, PairDataset
-from training.datasets.splits import load_split
+from training.datasets.splits import carve_validation, load_split
 from training.datasets.table import LabelTable
 from training.metrics import mos_from_distribution
 from training.presets import Preset
@@ -36,10 +36,18 @@ def target_function(preset: Preset, table: LabelTable) -> Callable[[np.ndarray],
 
 
 def build_dataset(preset: Preset, labels: Path, data_root: Path, split: str, *, train: bool,
-                  check: str = "header", seed: int = 0):
-    """The split's dataset; ``train`` picks the augmenting transform."""
+                  check: str = "header", seed: int = 0, val_fraction: float | None = None):
+    """The split's dataset; ``train`` picks the augmenting transform.
+
+    ``val_fraction``: train and val are both carved (seeded, by image) from the train labels.
+    """
     transform = train_transform(preset.input, preset.augment) if train else eval_transform(preset.input)
-    loaded = load_split(preset.dataset, labels, split, seed)
+    if val_fraction:
+        if preset.objective == "pairwise":
+            raise ValueError(f"--val-fraction needs per-image labels; preset {preset.name} trains on pairs")
+        loaded = carve_validation(load_split(preset.dataset, labels, "train", seed), split, val_fraction, seed)
+    else:
+        loaded = load_split(preset.dataset, labels, split, seed)
     label = f"{preset.dataset} {split}"
     if preset.objective == "pairwise":
         return PairDataset(loaded, data_root, transform, check=check, label=label)

@@ -25,6 +25,8 @@ class MissingLabels(FileNotFoundError):
 
 
 def _first(labels: Path, candidates: list[str], family: str, split: str) -> Path:
+    if not labels.exists():
+        raise MissingLabels(f"--labels {labels}: no such file or folder")
     if labels.is_file():
         return labels
     for name in candidates:
@@ -99,6 +101,15 @@ def load_split(family: str, labels: Path, split: str, seed: int = 0):
     except KeyError:
         raise KeyError(f"unknown dataset family {family!r}; expected one of {sorted(FAMILIES)}") from None
     return loader(Path(labels), split, seed)
+
+
+def carve_validation(table: LabelTable, split: str, fraction: float, seed: int) -> LabelTable:
+    """``--val-fraction``: a seeded held-out part of one table as "val", the rest as "train"."""
+    if not 0.0 < fraction < 1.0:
+        raise ValueError(f"--val-fraction must be between 0 and 1, not {fraction}")
+    if split == "test":
+        raise ValueError("--val-fraction carves train and val only; evaluate a test split from its own file")
+    return seeded_split(table, split, seed, fractions=(1.0 - fraction, fraction))
 
 
 def seeded_split(table: LabelTable, split: str, seed: int, *, by_group: bool = False,
