@@ -76,38 +76,38 @@ def main(argv: list[str] | None = None) -> int:
     burst_row = next((row for row, p in enumerate(session.visible) if p.insight.burst_id is not None), 0)
     window.grid.setCurrentIndex(window.model.index(burst_row))
     shot("grid")
-    window.toggle_burst()
+    window.filters.toggle_burst()
     shot("grid_bursts_expanded")
-    window.toggle_burst()
-    window.current_row = 0
-    window.show_loupe(0)
+    window.filters.toggle_burst()
+    window.navigation.current_row = 0
+    window.navigation.show_loupe(0)
     shot("loupe")
-    window.loupe_toggle_zoom()
+    window.navigation.loupe_toggle_zoom()
     shot("loupe_100")
-    window.loupe_toggle_zoom()
-    window.show_grid()
+    window.navigation.loupe_toggle_zoom()
+    window.navigation.show_grid()
     window.grid.setCurrentIndex(window.model.index(burst_row))
-    window.show_compare("2-up")
+    window.navigation.show_compare("2-up")
     shot("compare")
-    window.show_grid()
+    window.navigation.show_grid()
     window.grid.setCurrentIndex(window.model.index(burst_row))
-    window.show_compare("burst")
+    window.navigation.show_compare("burst")
     shot("burst")
-    window.show_grid()
+    window.navigation.show_grid()
     window.grid.selectAll()
-    window.show_compare("survey")
+    window.navigation.show_compare("survey")
     shot("survey")
-    window.show_grid()
+    window.navigation.show_grid()
     window.grid.clearSelection()
     finished: set[str] = set()
-    for name, opener in (("settings", window.open_settings), ("auto_cull", window.open_auto_cull),
-                         ("calibrate", window.calibrate)):
+    for name, opener in (("settings", window.preferences.open_settings), ("auto_cull", window.decisions.open_auto_cull),
+                         ("calibrate", window.personal.calibrate)):
         QTimer.singleShot(100, lambda name=name: _grab_dialog(window, name, args.outdir,
                                                                 time.monotonic() + DIALOG_WAIT_S, finished))
         opener()
         while name not in finished:   # the calibration dialog opens only after its questions are found
             settle(0.1)
-    window.stop_work()
+    window.work.stop()
     window.close()
     return 0
 
@@ -121,7 +121,7 @@ def _grab_dialog(window, name: str, outdir: Path, deadline: float, finished: set
     """Grab the dialog once it has been visible for DIALOG_SETTLE_S, then close it; ``name`` joins ``finished``."""
     from PySide6.QtCore import QTimer
 
-    dialog = getattr(window, f"{name}_dialog", None)
+    dialog = window.open_dialog
     now = time.monotonic()
     if dialog is not None and dialog.isVisible():
         shown_at = shown_at or now

@@ -6,6 +6,9 @@ the photographer already flagged gets no proposal: auto-cull fills gaps, it
 never argues with a decision. Nothing is written until the user accepts the
 proposals (all, or the ones still ticked), and then as one undoable action whose
 catalog ``source`` is ``auto`` so it can be told apart later.
+
+For review the proposals are grouped by burst (:func:`by_burst`), so a pick is judged
+beside the frames of its burst that are proposed for rejection.
 """
 
 from __future__ import annotations
@@ -47,6 +50,49 @@ def _proposal_for(photo: CullPhoto) -> Proposal | None:
         why = insight.reasons[0] if insight.reasons else "best combined score"
         return Proposal(photo.id, PICK, f"best of its {insight.burst_kind} of {insight.burst_size}: {why}")
     return None
+
+
+@dataclass(frozen=True)
+class ProposalGroup:
+    """The proposals of one burst (best frame first), or of the photos outside any burst."""
+
+    title: str
+    items: tuple[tuple[CullPhoto, Proposal], ...]
+
+
+def by_burst(proposals: Sequence[Proposal], photos: Iterable[CullPhoto]) -> list[ProposalGroup]:
+    """``proposals`` with their photos, one group per burst in capture order, then the single photos."""
+    by_id = {photo.id: photo for photo in photos}
+    bursts: dict[int, list[tuple[CullPhoto, Proposal]]] = {}
+    singles: list[tuple[CullPhoto, Proposal]] = []
+    for proposal in proposals:
+        photo = by_id.get(proposal.photo_id)
+        if photo is None:
+            continue
+        burst = photo.insight.burst_id
+        (singles if burst is None else bursts.setdefault(burst, [])).append((photo, proposal))
+    groups = [_burst_group(items) for items in sorted(bursts.values(), key=lambda items: _first_taken(items))]
+    if singles:
+        groups.append(ProposalGroup("Single photos", tuple(sorted(singles, key=_taken))))
+    return groups
+
+
+def _taken(item: tuple[CullPhoto, Proposal]) -> tuple:
+    record = item[0].record
+    return (record.capture_time is None, record.capture_time or "", record.path)
+
+
+def _first_taken(items: list[tuple[CullPhoto, Proposal]]) -> tuple:
+    return min(_taken(item) for item in items)
+
+
+def _burst_group(items: list[tuple[CullPhoto, Proposal]]) -> ProposalGroup:
+    insight = items[0][0].insight
+    first = min(items, key=_taken)[0].record.capture_time
+    when = f", taken {first.replace('T', ' ')}" if first else ""
+    title = f"{insight.burst_kind.capitalize()} of {insight.burst_size} frames{when}"
+    ordered = sorted(items, key=lambda item: (item[0].insight.burst_rank or 10**6, _taken(item)))
+    return ProposalGroup(title, tuple(ordered))
 
 
 def accept(catalog: Catalog, proposals: Sequence[Proposal]) -> int:
