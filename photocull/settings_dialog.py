@@ -102,7 +102,8 @@ class SettingsDialog(QDialog):
         self.sensitivity.setValue(round(settings.burst_sensitivity * 100))
         self.sensitivity.setToolTip("Left: only near-identical frames form a burst. Right: group more readily.")
         form.addRow("Burst sensitivity (strict … loose)", self.sensitivity)
-        self.auto_advance = QCheckBox("Move to the next photo after a flag or rating (loupe)")
+        self.auto_advance = QCheckBox("In the loupe, move to the next photo after a pick, reject or star rating "
+                                      "(colour labels never move on)")
         self.auto_advance.setChecked(settings.auto_advance)
         form.addRow(self.auto_advance)
         self.show_insights = QCheckBox("Show scores and reasons on tiles and in the loupe")

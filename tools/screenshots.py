@@ -2,9 +2,10 @@
 
 Opens photocull on DIR (offscreen unless a display is set), waits for scan and
 analysis to finish, and writes grid.png, grid_bursts_expanded.png, loupe.png,
-loupe_100.png, compare.png, burst.png, survey.png, settings.png, auto_cull.png and
-calibrate.png into OUTDIR. Settings and catalogs go to a temporary XDG home, so the user's own
-are never touched.
+loupe_100.png, compare.png, burst.png, survey.png, settings.png, auto_cull.png
+(and auto_cull_end.png, scrolled to its end) and calibrate.png into OUTDIR;
+``--only auto_cull,grid`` takes just those. Settings and catalogs go to a
+temporary XDG home, so the user's own are never touched.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("folder", type=Path)
     parser.add_argument("outdir", type=Path)
     parser.add_argument("--timeout", type=float, default=300)
+    parser.add_argument("--only", type=lambda text: set(text.split(",")), default=None, metavar="NAME,...",
+                        help="take only these shots (names without .png)")
     args = parser.parse_args(argv)
     isolate_user_dirs()
 
@@ -64,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
             time.sleep(0.01)
 
     def shot(name: str, widget=None) -> None:
+        if args.only and name not in args.only:
+            return
         settle()
         deadline = time.monotonic() + 15
         while window.previews.loading and time.monotonic() < deadline:   # no "loading…" panes
@@ -102,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     finished: set[str] = set()
     for name, opener in (("settings", window.preferences.open_settings), ("auto_cull", window.decisions.open_auto_cull),
                          ("calibrate", window.personal.calibrate)):
+        if args.only and name not in args.only:
+            continue
         QTimer.singleShot(100, lambda name=name: _grab_dialog(window, name, args.outdir,
                                                                 time.monotonic() + DIALOG_WAIT_S, finished))
         opener()
@@ -120,6 +127,7 @@ def _grab_dialog(window, name: str, outdir: Path, deadline: float, finished: set
                  shown_at: float | None = None) -> None:
     """Grab the dialog once it has been visible for DIALOG_SETTLE_S, then close it; ``name`` joins ``finished``."""
     from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QScrollArea
 
     dialog = window.open_dialog
     now = time.monotonic()
@@ -128,6 +136,11 @@ def _grab_dialog(window, name: str, outdir: Path, deadline: float, finished: set
         if now - shown_at >= DIALOG_SETTLE_S:
             dialog.grab().save(str(outdir / f"{name}.png"))
             print(outdir / f"{name}.png")
+            scroll = dialog.findChild(QScrollArea)
+            if scroll is not None:   # a long dialog (auto-cull): its end too
+                scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())
+                dialog.grab().save(str(outdir / f"{name}_end.png"))
+                print(outdir / f"{name}_end.png")
             dialog.reject()
             finished.add(name)
             return

@@ -58,10 +58,12 @@ class ProposalGroup:
 
     title: str
     items: tuple[tuple[CullPhoto, Proposal], ...]
+    others: tuple[CullPhoto, ...] = ()   # the burst's other frames, to judge the proposals against
 
 
 def by_burst(proposals: Sequence[Proposal], photos: Iterable[CullPhoto]) -> list[ProposalGroup]:
     """``proposals`` with their photos, one group per burst in capture order, then the single photos."""
+    photos = list(photos)
     by_id = {photo.id: photo for photo in photos}
     bursts: dict[int, list[tuple[CullPhoto, Proposal]]] = {}
     singles: list[tuple[CullPhoto, Proposal]] = []
@@ -71,28 +73,36 @@ def by_burst(proposals: Sequence[Proposal], photos: Iterable[CullPhoto]) -> list
             continue
         burst = photo.insight.burst_id
         (singles if burst is None else bursts.setdefault(burst, [])).append((photo, proposal))
-    groups = [_burst_group(items) for items in sorted(bursts.values(), key=lambda items: _first_taken(items))]
+    frames: dict[int, list[CullPhoto]] = {}
+    for photo in photos:
+        if photo.insight.burst_id in bursts:
+            frames.setdefault(photo.insight.burst_id, []).append(photo)
+    order = sorted(bursts, key=lambda burst: min(_taken(photo) for photo in frames[burst]))
+    groups = [_burst_group(bursts[burst], frames[burst]) for burst in order]
     if singles:
-        groups.append(ProposalGroup("Single photos", tuple(sorted(singles, key=_taken))))
+        groups.append(ProposalGroup("Single photos", tuple(sorted(singles, key=lambda item: _taken(item[0])))))
     return groups
 
 
-def _taken(item: tuple[CullPhoto, Proposal]) -> tuple:
-    record = item[0].record
+def _taken(photo: CullPhoto) -> tuple:
+    """Capture order (photos without a time last, then by path)."""
+    record = photo.record
     return (record.capture_time is None, record.capture_time or "", record.path)
 
 
-def _first_taken(items: list[tuple[CullPhoto, Proposal]]) -> tuple:
-    return min(_taken(item) for item in items)
+def _in_burst_order(photo: CullPhoto) -> tuple:
+    """Best frame first (by the burst's rank), then capture order."""
+    return (photo.insight.burst_rank or 10**6, *_taken(photo))
 
 
-def _burst_group(items: list[tuple[CullPhoto, Proposal]]) -> ProposalGroup:
+def _burst_group(items: list[tuple[CullPhoto, Proposal]], frames: list[CullPhoto]) -> ProposalGroup:
     insight = items[0][0].insight
-    first = min(items, key=_taken)[0].record.capture_time
-    when = f", taken {first.replace('T', ' ')}" if first else ""
+    first = min(frames, key=_taken).record.capture_time
+    when = f", taken {first.replace('T', ' ')[:19]}" if first else ""
     title = f"{insight.burst_kind.capitalize()} of {insight.burst_size} frames{when}"
-    ordered = sorted(items, key=lambda item: (item[0].insight.burst_rank or 10**6, _taken(item)))
-    return ProposalGroup(title, tuple(ordered))
+    proposed = {photo.id for photo, _ in items}
+    return ProposalGroup(title, tuple(sorted(items, key=lambda item: _in_burst_order(item[0]))),
+                         tuple(sorted((p for p in frames if p.id not in proposed), key=_in_burst_order)))
 
 
 def accept(catalog: Catalog, proposals: Sequence[Proposal]) -> int:

@@ -98,3 +98,5 @@ def test_auto_cull_groups_its_proposals_by_burst_best_frame_first(session):
     assert ("IMG_2.jpg", REJECT, "blurred by motion") in burst
     assert [(p.name, x.reason) for p, x in groups[1].items] == [("IMG_5.jpg", "eyes closed")]
     assert sum(len(group.items) for group in groups) == len(proposals)
+    others = [photo.name for photo in groups[0].others]
+    assert others == ["IMG_1.jpg", "IMG_4.jpg"], "the burst's other frames, best first, to judge against"

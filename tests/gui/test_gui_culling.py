@@ -246,13 +246,15 @@ def test_settings_dialog_lists_models_and_persists_choices(window, qtbot):
         assert any("face_detection" in row for row in rows)
         dialog.device.setCurrentIndex(dialog.device.findData("cpu"))
         dialog.write_mode.setCurrentIndex(dialog.write_mode.findData("every_decision"))
+        dialog.auto_advance.setChecked(False)
         dialog.accept()
 
     qtbot.waitUntil(lambda: window.work.registry is not None, timeout=20_000)
     QTimer.singleShot(200, answer)
     window.preferences.open_settings()
     saved = load_settings()
-    assert saved.device == "cpu" and saved.sidecar_write == "every_decision"
+    assert saved.device == "cpu" and saved.sidecar_write == "every_decision" and not saved.auto_advance
+    assert not window.session.settings.auto_advance, "the session culls with the new settings at once"
     assert saved.recent_libraries[0] == str(window.session.root)
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
