@@ -192,7 +192,7 @@ def thread_cpu() -> dict[str, float]:
 
 
 def stage_of(window) -> str:
-    return next((stage for stage in STAGES if stage in window.busy), "after")
+    return next((stage for stage in STAGES if stage in window.work.busy), "after")
 
 
 def load_average() -> str:
