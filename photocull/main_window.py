@@ -8,6 +8,7 @@ menus and keys from the declared actions, toolbars from the controllers' widgets
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QThreadPool
@@ -69,7 +70,7 @@ class MainWindow(QMainWindow):
         self.preferences.apply_to_views()
         self.work.find_models()
 
-    def handlers(self) -> dict[str, object]:
+    def handlers(self) -> dict[str, Callable[..., None]]:
         """Each action handler name → the controller method that implements it."""
         owners = (self, self.library, self.filters, self.navigation, self.decisions, self.sidecars, self.personal,
                   self.preferences)

@@ -12,9 +12,22 @@ from collections.abc import Callable, Mapping
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QApplication, QMenu, QMenuBar, QWidget
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QLineEdit,
+    QMenu,
+    QMenuBar,
+    QPlainTextEdit,
+    QTextEdit,
+    QWidget,
+)
 
 from engine.culling.actions import ACTIONS, APP, MENUS, VIEWER, Action, AppState
+
+#: Widgets that keep some keys for themselves (undo while typing, say) unless told otherwise.
+TEXT_BOXES = (QLineEdit, QAbstractSpinBox, QComboBox, QTextEdit, QPlainTextEdit)
 
 
 class Commands(QObject):
@@ -50,9 +63,10 @@ class Commands(QObject):
             self._app_keys.update(QKeySequence(key).toString() for key in action.shortcuts)
         return qaction
 
-    def fill_menus(self, bar: QMenuBar, extra: Mapping[str, Callable[[QMenu], None]] = {}) -> dict[str, QMenu]:  # noqa: B006
+    def fill_menus(self, bar: QMenuBar, extra: Mapping[str, Callable[[QMenu], None]] | None = None) -> dict[str, QMenu]:
         """One menu per name in MENUS holding its actions; ``extra[name]`` adds what is not an action
         (the recent-folders submenu) after the menu's first entry."""
+        extra = extra or {}
         menus = {}
         for name in MENUS:
             menu = menus[name] = bar.addMenu(f"&{name}")
@@ -70,8 +84,8 @@ class Commands(QObject):
             self.qactions[action.id].setEnabled(action.enabled_when(state))
 
     def _watch_focus(self, _old: QWidget | None, new: QWidget | None) -> None:
-        """Each widget of this window that takes focus gets the filter below (installing twice is harmless)."""
-        if new is not None and new.window() is self.window:
+        """Each text box of this window that takes focus gets the filter below (installing twice is harmless)."""
+        if isinstance(new, TEXT_BOXES) and new.window() is self.window:
             new.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from engine.decisions import auto_cull
@@ -30,15 +31,15 @@ class DecisionController:
             navigation.show_loupe(window.session.advance_after(key, navigation.current_row))
 
     def undo(self) -> None:
-        self._step_history(self.window.session.undo if self.window.session else None, "Undid")
+        if self.window.session is not None:
+            self._step_history(self.window.session.undo, "Undid", "Nothing to undo.")
 
     def redo(self) -> None:
-        self._step_history(self.window.session.redo if self.window.session else None, "Redid")
+        if self.window.session is not None:
+            self._step_history(self.window.session.redo, "Redid", "Nothing to redo.")
 
-    def _step_history(self, step, verb: str) -> None:
+    def _step_history(self, step: Callable[[], list[int]], verb: str, nothing: str) -> None:
         """Undo or redo one action, then go back to the photo it changed."""
-        if step is None:
-            return
         window, navigation = self.window, self.window.navigation
         changed = step()
         self.after_decisions(changed)
@@ -46,8 +47,7 @@ class DecisionController:
         row = window.session.landing_row(changed, prefer=current.id if current else None)
         if row is not None:
             navigation.go_to(row)
-        what = "Undo" if verb == "Undid" else "Redo"
-        window.say(f"{verb} a change to {len(changed)} photo(s)." if changed else f"Nothing to {what.lower()}.")
+        window.say(f"{verb} a change to {len(changed)} photo(s)." if changed else nothing)
 
     def after_decisions(self, changed: list[int]) -> None:
         window = self.window
