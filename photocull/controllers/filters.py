@@ -119,13 +119,12 @@ class FilterSortController:
         window = self.window
         if window.session is None:
             return
-        window.session.set_sort(key)
+        window.navigation.relist(lambda: window.session.set_sort(key))
         row = self.sort_box.findData(key)
         if row >= 0 and row != self.sort_box.currentIndex():
             self.sort_box.blockSignals(True)
             self.sort_box.setCurrentIndex(row)
             self.sort_box.blockSignals(False)
-        window.navigation.relist()
         registry = window.work.registry
         if key == "score" and registry is not None:
             window.say(registry.sort_score().message)
@@ -138,21 +137,20 @@ class FilterSortController:
             blurry=self.blurry_button.isChecked(),
             min_score=low if low > self.score_range[0] else None, max_score=high if high < self.score_range[1] else None,
         )
-        if self.window.session is not None:
-            self.window.session.set_filter(photo_filter)
-            self.window.navigation.relist()
+        session = self.window.session
+        if session is not None:
+            self.window.navigation.relist(lambda: session.set_filter(photo_filter))
 
     def set_collapse_bursts(self, collapse: bool) -> None:
-        if self.window.session is not None:
-            self.window.session.set_collapse_bursts(collapse)
-            self.window.navigation.relist()
+        session = self.window.session
+        if session is not None:
+            self.window.navigation.relist(lambda: session.set_collapse_bursts(collapse))
 
     def toggle_burst(self) -> None:
         window = self.window
         photo = window.navigation.current_photo()
         if photo is not None and window.navigation.page == "grid":
-            window.session.toggle_burst(photo.id)
-            window.navigation.relist()
+            window.navigation.relist(lambda: window.session.toggle_burst(photo.id))
 
     def update_counts(self) -> None:
         """The window title: the library, what is shown and the picks and rejects so far."""

@@ -8,7 +8,7 @@ again (or its burst's tile) and keeps it where it was on screen, so nothing jump
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -74,10 +74,11 @@ class NavigationController:
             self._restore(selected, current.id if current else None)
             self._place(self.current_row, offset, scrolled, PLACE_TRIES)
 
-    def relist(self) -> None:
-        """The session's visible list changed shape: show it, keeping the current photo."""
+    def relist(self, change: Callable[[], object]) -> None:
+        """Run ``change`` (a new sort, filter or grouping of the session's list) and show the result,
+        keeping the current photo."""
         with self.keeping_current():
-            pass
+            change()
         self.window.filters.update_counts()
 
     def _restore(self, selected: list[int], current_id: int | None) -> None:

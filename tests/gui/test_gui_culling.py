@@ -12,7 +12,6 @@ from PySide6.QtWidgets import QApplication
 from engine import personalize as taste
 from engine.config.settings import AppSettings, load_settings
 from engine.culling.filters import score_bounds
-from engine.culling.insights import PhotoInsight
 from engine.decisions.record import PICK, REJECT, UNFLAGGED
 from engine.library.catalog import Catalog
 from engine.library.photo_changes import PhotoChanges
@@ -203,18 +202,23 @@ def test_current_photo_stays_current_and_in_view_through_sorting_and_regrouping(
     window.resize(560, 420)                                    # a few tiles on screen: scrolling matters
     session = window.session
     grouped = {p.id: p for p in session.photos}
-    window.library.merge(PhotoChanges(changed=tuple(replace(p, insight=PhotoInsight()) for p in session.photos)))
+    ungrouped = (replace(p, insight=replace(p.insight, burst_id=None, burst_kind="single", burst_size=1, burst_rank=None))
+                 for p in session.photos)
+    window.library.merge(PhotoChanges(changed=tuple(ungrouped)))
     assert window.model.rowCount() == 11, "before grouping every frame is a tile"
     frame = next(p for p in grouped.values() if p.name == "DSC_0102.jpg")
     window.grid.setCurrentIndex(window.model.index(session.row_of(frame.id)))
     window.grid.scrollTo(window.grid.currentIndex())
     qtbot.wait(50)
-    for sort in ("name", "score", "time"):
+    rows = {session.row_of(frame.id)}
+    for sort in ("score", "name", "time"):
         window.filters.sort_box.setCurrentIndex(window.filters.sort_box.findData(sort))
         qtbot.wait(50)
         row = window.navigation.current_row
         assert window.model.photo_at(row).id == frame.id and window.grid.currentIndex().row() == row
         assert in_view(window, row), f"still on screen after sorting by {sort}"
+        rows.add(row)
+    assert len(rows) > 1, "the sorts did move it"
     window.library.merge(PhotoChanges(changed=tuple(grouped.values())))   # grouping finished: the burst folds
     qtbot.wait(50)
     row = window.navigation.current_row
