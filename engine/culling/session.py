@@ -65,6 +65,7 @@ class CullingSession:
         self.visible: list[CullPhoto] = []
         self._by_id: dict[int, CullPhoto] = {}
         self._row_of: dict[int, int] = {}
+        self._burst_row: dict[int | None, int] = {}
 
     @classmethod
     def open(cls, root: Path, settings: AppSettings | None = None) -> CullingSession:
@@ -116,6 +117,10 @@ class CullingSession:
             shown = self._collapse(shown)
         self.visible = shown
         self._row_of = {photo.id: row for row, photo in enumerate(shown)}
+        self._burst_row = {}   # burst id -> the first row showing one of its frames
+        for row, photo in enumerate(shown):
+            if photo.insight.burst_id is not None:
+                self._burst_row.setdefault(photo.insight.burst_id, row)
 
     def _collapse(self, photos: list[CullPhoto]) -> list[CullPhoto]:
         """Keep one cover per collapsed burst (its best frame, else its first shown)."""
@@ -170,10 +175,7 @@ class CullingSession:
         row = self._row_of.get(photo_id)
         if row is not None or photo_id not in self._by_id:
             return row
-        burst = self._by_id[photo_id].insight.burst_id
-        if burst is None:
-            return None
-        return next((r for r, p in enumerate(self.visible) if p.insight.burst_id == burst), None)
+        return self._burst_row.get(self._by_id[photo_id].insight.burst_id)
 
     def landing_row(self, photo_ids: Sequence[int], prefer: int | None = None) -> int | None:
         """Where the cursor goes after undo or redo changed ``photo_ids``: ``prefer`` (the current
