@@ -35,8 +35,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 HEARTBEAT_MS = 5
 STAGES = ("load", "scan", "analysis")
-#: GUI-thread code that runs because of background work (name on MainWindow or the grid view).
-TIMED_HANDLERS = ("_merge", "_show_photos", "_relist", "_stage_progress", "_work_event", "_update_counts")
+#: GUI-thread code that runs because of background work (controller.method on MainWindow).
+TIMED_HANDLERS = ("library.merge", "library.show_photos", "navigation.relist", "work.stage_progress",
+                  "work.work_event", "filters.update_counts")
 SOURCES = ("astronaut", "coffee", "chelsea", "rocket", "camera", "coins", "immunohistochemistry", "hubble_deep_field")
 
 
@@ -106,7 +107,7 @@ class Heartbeat:
 
 
 class HandlerTimes:
-    """Wraps named methods of ``owner`` to time each call (count, total, longest, in ms)."""
+    """Wraps named methods of ``owner`` (``part.method`` reaches into its attributes) to time each call (count, total, longest, in ms)."""
 
     def __init__(self, owner, names) -> None:
         self.times: dict[str, list[float]] = {}
@@ -115,7 +116,10 @@ class HandlerTimes:
             self._wrap(owner, name)
 
     def _wrap(self, owner, name: str) -> None:
-        original = getattr(owner, name)
+        *path, attribute = name.split(".")
+        for part in path:
+            owner = getattr(owner, part)
+        original = getattr(owner, attribute)
         spent = self.times.setdefault(name, [])
 
         def timed(*args, **kwargs):
@@ -127,7 +131,7 @@ class HandlerTimes:
                 spent.append((ended - started) * 1000)
                 self.spans.append((started, ended, name))
 
-        setattr(owner, name, timed)
+        setattr(owner, attribute, timed)
 
     def report(self) -> list[str]:
         rows = []
@@ -188,7 +192,7 @@ def thread_cpu() -> dict[str, float]:
 
 
 def stage_of(window) -> str:
-    return next((stage for stage in STAGES if stage in window.busy), "after")
+    return next((stage for stage in STAGES if stage in window.work.busy), "after")
 
 
 def load_average() -> str:

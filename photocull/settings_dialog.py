@@ -104,7 +104,9 @@ class SettingsDialog(QDialog):
         self.sensitivity.setValue(round(settings.burst_sensitivity * 100))
         self.sensitivity.setToolTip("Left: only near-identical frames form a burst. Right: group more readily.")
         form.addRow("Burst sensitivity (strict … loose)", self.sensitivity)
-        self.auto_advance = QCheckBox("Move to the next photo after a flag or rating (loupe)")
+        self.auto_advance = QCheckBox("Loupe: go to the next photo after a flag or stars (labels stay put)")
+        self.auto_advance.setToolTip("After P, X, U or 0–5 the loupe shows the next photo; "
+                                     "a colour label (6–9) never moves on, so labels can be stacked")
         self.auto_advance.setChecked(settings.auto_advance)
         form.addRow(self.auto_advance)
         self.show_insights = QCheckBox("Show scores and reasons on tiles and in the loupe")

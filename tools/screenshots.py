@@ -4,9 +4,9 @@ Opens photocull on DIR (offscreen unless a display is set), waits for scan and
 analysis to finish, and writes grid.png, grid_bursts_expanded.png, grid_by_score.png,
 status_no_aesthetic.png (while no aesthetic model is installed), loupe.png, loupe_100.png,
 compare.png, burst.png, survey.png, grid_by_personal.png (with a personal model fitted on
-random picks and rejects), settings.png, auto_cull.png and calibrate.png into OUTDIR.
-Settings and catalogs go to a temporary XDG home, so the user's own
-are never touched.
+random picks and rejects), settings.png, auto_cull.png (and auto_cull_end.png, scrolled to
+its end) and calibrate.png into OUTDIR; ``--only auto_cull,grid`` takes just those.
+Settings and catalogs go to a temporary XDG home, so the user's own are never touched.
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("folder", type=Path)
     parser.add_argument("outdir", type=Path)
     parser.add_argument("--timeout", type=float, default=300)
+    parser.add_argument("--only", type=lambda text: set(text.split(",")), default=None, metavar="NAME,...",
+                        help="take only these shots (names without .png)")
     args = parser.parse_args(argv)
     isolate_user_dirs()
 
@@ -66,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
             time.sleep(0.01)
 
     def shot(name: str, widget=None) -> None:
+        if args.only and name not in args.only:
+            return
         settle()
         deadline = time.monotonic() + 15
         while window.previews.loading and time.monotonic() < deadline:   # no "loading…" panes
@@ -78,51 +82,53 @@ def main(argv: list[str] | None = None) -> int:
     burst_row = next((row for row, p in enumerate(session.visible) if p.insight.burst_id is not None), 0)
     window.grid.setCurrentIndex(window.model.index(burst_row))
     shot("grid")
-    window.toggle_burst()
+    window.filters.toggle_burst()
     shot("grid_bursts_expanded")
-    window.toggle_burst()
-    window.set_sort("score")
+    window.filters.toggle_burst()
+    window.filters.set_sort("score")
     window.grid.scrollToTop()
     shot("grid_by_score")
-    if window.registry is not None and window.registry.sort_score().task != "aesthetic":
+    if window.work.registry is not None and window.work.registry.sort_score().task != "aesthetic":
         shot("status_no_aesthetic", window.statusBar())
-    window.toggle_burst()
-    window.current_row = 0
-    window.show_loupe(0)
+    window.filters.toggle_burst()
+    window.navigation.current_row = 0
+    window.navigation.show_loupe(0)
     shot("loupe")
-    window.loupe_toggle_zoom()
+    window.navigation.loupe_toggle_zoom()
     shot("loupe_100")
-    window.loupe_toggle_zoom()
-    window.show_grid()
+    window.navigation.loupe_toggle_zoom()
+    window.navigation.show_grid()
     window.grid.setCurrentIndex(window.model.index(burst_row))
-    window.show_compare("2-up")
+    window.navigation.show_compare("2-up")
     shot("compare")
-    window.show_grid()
+    window.navigation.show_grid()
     window.grid.setCurrentIndex(window.model.index(burst_row))
-    window.show_compare("burst")
+    window.navigation.show_compare("burst")
     shot("burst")
-    window.show_grid()
+    window.navigation.show_grid()
     window.grid.selectAll()
-    window.show_compare("survey")
+    window.navigation.show_compare("survey")
     shot("survey")
-    window.show_grid()
+    window.navigation.show_grid()
     window.grid.clearSelection()
     _demonstration_taste(window.session.catalog, [p.id for p in session.photos])
-    window._reload()
+    window.library.reload()
     while not ready_for_grab(window):
         settle(0.1)
-    window.set_sort("personal")
+    window.filters.set_sort("personal")
     window.grid.scrollToTop()
     shot("grid_by_personal")
     finished: set[str] = set()
-    for name, opener in (("settings", window.open_settings), ("auto_cull", window.open_auto_cull),
-                         ("calibrate", window.calibrate)):
+    for name, opener in (("settings", window.preferences.open_settings), ("auto_cull", window.decisions.open_auto_cull),
+                         ("calibrate", window.personal.calibrate)):
+        if args.only and name not in args.only:
+            continue
         QTimer.singleShot(100, lambda name=name: _grab_dialog(window, name, args.outdir,
                                                                 time.monotonic() + DIALOG_WAIT_S, finished))
         opener()
         while name not in finished:   # the calibration dialog opens only after its questions are found
             settle(0.1)
-    window.stop_work()
+    window.work.stop()
     window.close()
     return 0
 
@@ -153,14 +159,20 @@ def _grab_dialog(window, name: str, outdir: Path, deadline: float, finished: set
                  shown_at: float | None = None) -> None:
     """Grab the dialog once it has been visible for DIALOG_SETTLE_S, then close it; ``name`` joins ``finished``."""
     from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QScrollArea
 
-    dialog = getattr(window, f"{name}_dialog", None)
+    dialog = window.open_dialog
     now = time.monotonic()
     if dialog is not None and dialog.isVisible():
         shown_at = shown_at or now
         if now - shown_at >= DIALOG_SETTLE_S:
             dialog.grab().save(str(outdir / f"{name}.png"))
             print(outdir / f"{name}.png")
+            scroll = dialog.findChild(QScrollArea)
+            if scroll is not None:   # a long dialog (auto-cull): its end too
+                scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())
+                dialog.grab().save(str(outdir / f"{name}_end.png"))
+                print(outdir / f"{name}_end.png")
             dialog.reject()
             finished.add(name)
             return

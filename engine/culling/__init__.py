@@ -1,1 +1,1 @@
-"""The Qt-free culling session the GUI renders: the photo list, filters, sorting, keys, loupe geometry."""
+"""The Qt-free culling session the GUI renders: the photo list, filters, sorting, the user actions and their keys, loupe geometry."""

@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine.config.settings import AppSettings
+from engine.culling.actions import decision_for_key
 from engine.culling.cull_photo import CullPhoto
 from engine.culling.filters import PhotoFilter, apply_filter
 from engine.culling.insights import PhotoInsight, load_insights
-from engine.culling.keymap import decision_for_key
 from engine.culling.sorting import sort_photos
 from engine.decisions import auto_cull
 from engine.decisions.record import KEEP, Decision, redo, set_decisions, stored_decisions, undo
@@ -65,6 +65,7 @@ class CullingSession:
         self.visible: list[CullPhoto] = []
         self._by_id: dict[int, CullPhoto] = {}
         self._row_of: dict[int, int] = {}
+        self._burst_row: dict[int | None, int] = {}
 
     @classmethod
     def open(cls, root: Path, settings: AppSettings | None = None) -> CullingSession:
@@ -118,6 +119,10 @@ class CullingSession:
                 shown = sort_photos(shown, self.state.sort)
         self.visible = shown
         self._row_of = {photo.id: row for row, photo in enumerate(shown)}
+        self._burst_row = {}   # burst id -> the first row showing one of its frames
+        for row, photo in enumerate(shown):
+            if photo.insight.burst_id is not None:
+                self._burst_row.setdefault(photo.insight.burst_id, row)
 
     def _collapse(self, photos: list[CullPhoto]) -> list[CullPhoto]:
         """Keep one cover per collapsed burst (its best frame, else its first shown)."""
@@ -164,6 +169,25 @@ class CullingSession:
     def row_of(self, photo_id: int) -> int | None:
         return self._row_of.get(photo_id)
 
+    def shown_row(self, photo_id: int) -> int | None:
+        """The row that shows ``photo_id``: its own, else its collapsed burst's cover; None when filtered out.
+
+        This is how the current photo stays current through a new sort, filter or grouping:
+        a frame folded into its burst is found again at the burst's tile."""
+        row = self._row_of.get(photo_id)
+        if row is not None or photo_id not in self._by_id:
+            return row
+        return self._burst_row.get(self._by_id[photo_id].insight.burst_id)
+
+    def landing_row(self, photo_ids: Sequence[int], prefer: int | None = None) -> int | None:
+        """Where the cursor goes after undo or redo changed ``photo_ids``: ``prefer`` (the current
+        photo) when it is one of them, else the first of them in the list; None when none is shown."""
+        rows = [r for r in (self.shown_row(pid) for pid in photo_ids) if r is not None]
+        if not rows:
+            return None
+        preferred = self.shown_row(prefer) if prefer in photo_ids else None
+        return preferred if preferred is not None else min(rows)
+
     def burst_members(self, photo_id: int) -> list[CullPhoto]:
         """Every frame of the burst holding ``photo_id``, best first (just that photo for a single)."""
         burst = self.photo(photo_id).insight.burst_id
@@ -200,7 +224,7 @@ class CullingSession:
         """Where the loupe goes after ``key`` on ``row``: the next photo when auto-advance is on
         and the key set a flag or stars (labels are often stacked, so they stay)."""
         binding = decision_for_key(key)
-        moves = binding is not None and (binding.changes_flag or binding.rating is not KEEP)
+        moves = binding is not None and binding.moves_on
         return self.next_row(row) if moves and self.settings.auto_advance else row
 
     def undo(self) -> list[int]:

@@ -13,9 +13,9 @@ from PIL import Image
 from engine.analysis.best_shot import RankedShot
 from engine.analysis.focus_region import sharpest_region
 from engine.config.settings import AppSettings, load_settings, save_settings, settings_path
+from engine.culling.actions import DECISION_KEYS, decision_for_key
 from engine.culling.filters import PhotoFilter, apply_filter, score_bounds
 from engine.culling.insights import PhotoInsight, with_personal
-from engine.culling.keymap import DECISION_KEYS, decision_for_key
 from engine.culling.session import CullingSession
 from engine.culling.sorting import available_sorts, sort_photos
 from engine.culling.viewport import Viewport, fit_scale

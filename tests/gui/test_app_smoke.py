@@ -24,7 +24,7 @@ def test_open_folder_scans_and_shows_every_thumbnail(qtbot, tmp_path: Path):
     pixmap = model.data(first, Qt.ItemDataRole.DecorationRole)
     assert (pixmap.width(), pixmap.height()) == (120, 80), "grid thumbnails are never upscaled"
     assert model.data(first, Qt.ItemDataRole.DisplayRole).startswith("IMG_")
-    assert window.view.viewMode() == window.view.ViewMode.IconMode
+    assert window.grid.viewMode() == window.grid.ViewMode.IconMode
 
 
 def test_opening_something_that_is_not_a_folder_says_so(qtbot, tmp_path: Path):

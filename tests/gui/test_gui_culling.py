@@ -4,15 +4,17 @@ catalog → thumbnails → keys → catalog → undo (fixtures: :mod:`gui_window
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
-import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
+from PySide6.QtWidgets import QApplication
 
+from engine import personalize as taste
 from engine.config.settings import AppSettings, load_settings
 from engine.culling.filters import score_bounds
 from engine.decisions.record import PICK, REJECT, UNFLAGGED
-from photocull.app import create_window, parse_args
-from photocull.personalize_menu import UNAVAILABLE, personalize_function
+from engine.library.catalog import Catalog
+from engine.library.photo_changes import PhotoChanges
 from tests.helpers.gui_window import burst_cover_row, flags_in_catalog, library_root, press, row_of
 
 
@@ -27,12 +29,12 @@ def test_opening_shows_thumbnails_and_the_analysed_burst_collapsed(window, shoot
     blurred = next(p for p in session.photos if p.name == "DSC_0102.jpg")
     assert blurred.insight.burst_rank == 5 and blurred.insight.blurry, "the degraded frame ranks last"
     assert "11 photos, 1 burst" in window.statusBar().currentMessage()
-    assert "Scoring:" in window.device_label.text()
+    assert "Scoring:" in window.work.device_label.text()
 
 
 def test_grid_keys_apply_to_the_selection_then_undo_and_redo(window, qtbot, shoot):
     root = library_root(shoot)
-    window.sort_box.setCurrentIndex(window.sort_box.findData("name"))
+    window.filters.sort_box.setCurrentIndex(window.filters.sort_box.findData("name"))
     assert [p.name for p in window.session.visible][:2] == ["DSC_0000.jpg", "DSC_0001.jpg"]
     window.grid.setFocus()
     selection = window.grid.selectionModel()
@@ -61,9 +63,9 @@ def test_loupe_flags_the_current_photo_and_auto_advances(window, qtbot, shoot):
     qtbot.waitUntil(lambda: window.previews.best(first) is not None, timeout=10_000)
     press(qtbot, window, "x")
     assert window.session.photo(first.id).record.flag == REJECT
-    assert window.loupe.photo.id != first.id and window.current_row == 1, "auto-advance"
+    assert window.loupe.photo.id != first.id and window.navigation.current_row == 1, "auto-advance"
     press(qtbot, window, "7")                                   # a label does not advance
-    assert window.current_row == 1 and window.loupe.photo.record.label == "Yellow"
+    assert window.navigation.current_row == 1 and window.loupe.photo.record.label == "Yellow"
     qtbot.keyClick(window.loupe, Qt.Key.Key_Left)
     assert window.loupe.photo.id == first.id
     press(qtbot, window, "z")
@@ -90,8 +92,8 @@ def test_compare_the_whole_burst_with_synchronised_zoom(window, qtbot):
 
 
 def test_compare_two_up_keeps_the_champion_while_the_candidate_steps(window, qtbot):
-    window.bursts_button.setChecked(False)
-    window.sort_box.setCurrentIndex(window.sort_box.findData("name"))
+    window.filters.bursts_button.setChecked(False)
+    window.filters.sort_box.setCurrentIndex(window.filters.sort_box.findData("name"))
     window.grid.setCurrentIndex(window.model.index(row_of(window, "DSC_0100.jpg")))
     window.grid.setFocus()
     press(qtbot, window, "c")
@@ -110,64 +112,153 @@ def test_expanding_a_burst_and_filtering_blurry(window, qtbot):
     window.grid.setFocus()
     qtbot.keyClick(window.grid, Qt.Key.Key_Return)
     assert window.model.rowCount() == 11
-    window.blurry_button.setChecked(True)
+    window.filters.blurry_button.setChecked(True)
     assert [p.name for p in window.session.visible] == ["DSC_0102.jpg"]
     assert "blurry" in window.windowTitle()
 
 
-def test_auto_cull_suggests_and_applies_only_what_is_confirmed(window, qtbot, shoot):
+def test_auto_cull_shows_pictures_by_burst_and_applies_the_ticked_in_one_undoable_step(window, qtbot, shoot):
     cover = window.session.visible[burst_cover_row(window)].name
+    applied: list[str] = []
 
     def answer() -> None:
-        dialog = window.auto_cull_dialog
-        lines = [dialog.list.item(i).text() for i in range(dialog.list.count())]
-        assert any(line.startswith("pick") and cover in line for line in lines)
-        assert any(line.startswith("reject") and "DSC_0102.jpg" in line for line in lines)
-        for i, proposal in enumerate(dialog.proposals):   # untick the pick: only the reject goes through
-            if proposal.flag == PICK:
-                dialog.list.item(i).setCheckState(Qt.CheckState.Unchecked)
+        dialog = window.open_dialog
+        burst = next(group for group in dialog.groups if group.title.startswith("Burst of 5 frames"))
+        assert [p.name for p, _ in burst.items][0] == cover, "the burst's pick comes first"
+        tiles = {tile.photo.name: tile for tile in dialog.tiles}
+        assert tiles[cover].tick.text() == "Pick" and tiles["DSC_0102.jpg"].tick.text() == "Reject"
+        assert all(tile.tick.isChecked() and tile.reason.text() for tile in dialog.tiles)
+        qtbot.waitUntil(lambda: all(not tile.picture.pixmap().isNull() for tile in dialog.tiles), timeout=10_000)
+        tiles[cover].picture.mousePressEvent(None)   # a click on the picture unticks it: only rejects go through
+        applied.extend(name for name, tile in tiles.items() if tile.tick.isChecked())
+        assert dialog.accept_button.text() == f"Apply {len(applied)} suggestion{'s' if len(applied) != 1 else ''}"
         dialog.accept()
 
     QTimer.singleShot(200, answer)
-    window.open_auto_cull()
-    flags = flags_in_catalog(shoot["burst"][0].parent)
-    assert flags["DSC_0102.jpg"] == REJECT and flags[cover] == UNFLAGGED
+    window.decisions.open_auto_cull()
+    qtbot.waitUntil(window.isActiveWindow)
+    flags = flags_in_catalog(library_root(shoot))
+    assert "DSC_0102.jpg" in applied and all(flags[name] == REJECT for name in applied) and flags[cover] == UNFLAGGED
+    qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    flags = flags_in_catalog(library_root(shoot))
+    assert all(flags[name] == UNFLAGGED for name in applied), "one Ctrl+Z takes the whole apply back"
 
 
-def test_personalize_runs_the_engine_and_reports_its_verdict(window, qtbot):
-    if personalize_function() is None:
-        pytest.skip("engine.personalize is not in this checkout; the disabled state is tested below")
-    assert window.personalize_button.isEnabled()
-    window.personalize_button.click()
-    # two picks are far too few to learn from: the engine says so, the app shows it
+def test_app_shortcuts_work_after_a_dialog_closed_with_escape_and_in_the_filter_box(window, qtbot, shoot):
+    window.grid.setCurrentIndex(window.model.index(0))
+    window.grid.setFocus()
+    press(qtbot, window, "p")
+    first = window.model.photo_at(0)
+    QTimer.singleShot(200, lambda: qtbot.keyClick(window.open_dialog, Qt.Key.Key_Escape))
+    window.decisions.open_auto_cull()
+    assert not window.open_dialog.isVisible()
+    qtbot.waitUntil(window.isActiveWindow)
+    assert QApplication.focusWidget() is window.grid, "the keyboard is back on the grid"
+    qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Sidecars:"), timeout=10_000)
+    assert (library_root(shoot) / f"{first.record.stem}.xmp").exists()
+    box = window.filters.score_min
+    box.setFocus()
+    qtbot.waitUntil(box.hasFocus)
+    value = box.value()
+    qtbot.keyClick(box, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.session.photo(first.id).record.flag == UNFLAGGED, "Ctrl+Z in the score box undoes the pick"
+    assert box.value() == value
+
+
+def test_undo_returns_to_the_photo_it_changed(window, qtbot):
+    window.grid.setCurrentIndex(window.model.index(0))
+    window.grid.setFocus()
+    press(qtbot, window, "e")
+    first = window.loupe.photo
+    press(qtbot, window, "x")
+    assert window.loupe.photo.id != first.id, "auto-advance"
+    qtbot.keyClick(window.loupe, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.loupe.photo.id == first.id and window.session.photo(first.id).record.flag == UNFLAGGED
+    press(qtbot, window, "g")
+    window.grid.setCurrentIndex(window.model.index(3))
+    press(qtbot, window, "4")
+    changed = window.model.photo_at(3).id
+    window.grid.setCurrentIndex(window.model.index(6))
+    qtbot.keyClick(window.grid, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.navigation.current_row == 3 and window.grid.currentIndex().row() == 3
+    assert window.navigation.target_ids() == [changed] and window.session.photo(changed).record.rating == 0
+
+
+def test_advancing_after_a_decision_is_a_setting(window, qtbot):
+    window.settings = window.session.settings = replace(window.settings, auto_advance=False)
+    window.navigation.show_loupe(0)
+    first = window.loupe.photo
+    press(qtbot, window, "p")
+    assert window.loupe.photo.id == first.id and window.session.photo(first.id).record.flag == PICK
+
+
+def in_view(window, row: int) -> bool:
+    rect = window.grid.visualRect(window.model.index(row))
+    return rect.isValid() and window.grid.viewport().rect().contains(rect.center())
+
+
+def test_current_photo_stays_current_and_in_view_through_sorting_and_regrouping(window, qtbot):
+    window.resize(560, 420)                                    # a few tiles on screen: scrolling matters
+    session = window.session
+    grouped = {p.id: p for p in session.photos}
+    ungrouped = (replace(p, insight=replace(p.insight, burst_id=None, burst_kind="single", burst_size=1, burst_rank=None))
+                 for p in session.photos)
+    window.library.merge(PhotoChanges(changed=tuple(ungrouped)))
+    assert window.model.rowCount() == 11, "before grouping every frame is a tile"
+    frame = next(p for p in grouped.values() if p.name == "DSC_0102.jpg")
+    window.grid.setCurrentIndex(window.model.index(session.row_of(frame.id)))
+    window.grid.scrollTo(window.grid.currentIndex())
+    qtbot.wait(50)
+    rows = {session.row_of(frame.id)}
+    for sort in ("score", "name", "time"):
+        window.filters.sort_box.setCurrentIndex(window.filters.sort_box.findData(sort))
+        qtbot.wait(50)
+        row = window.navigation.current_row
+        assert window.model.photo_at(row).id == frame.id and window.grid.currentIndex().row() == row
+        assert in_view(window, row), f"still on screen after sorting by {sort}"
+        rows.add(row)
+    assert len(rows) > 1, "the sorts did move it"
+    window.library.merge(PhotoChanges(changed=tuple(grouped.values())))   # grouping finished: the burst folds
+    qtbot.wait(50)
+    row = window.navigation.current_row
+    assert window.model.rowCount() == 7
+    assert window.model.photo_at(row).insight.burst_id == grouped[frame.id].insight.burst_id, "its burst's tile"
+    assert in_view(window, row)
+    window.library.reload()                                    # as after personalizing
+    qtbot.waitUntil(lambda: not window.working)
+    qtbot.wait(50)
+    assert window.navigation.current_row == row and in_view(window, row)
+
+
+def test_personalize_runs_the_engine_and_shows_its_verdict(window, qtbot):
+    action = window.commands["personalize.fit"]
+    assert action.isEnabled()
+    action.trigger()
     qtbot.waitUntil(lambda: not window.working and "Personalizing" not in window.statusBar().currentMessage(),
                     timeout=30_000)
-    assert "Background work failed" not in window.statusBar().currentMessage()
-    assert window.statusBar().currentMessage()
-
-
-def test_personalize_button_is_disabled_with_a_reason_when_the_engine_lacks_it(qtbot, monkeypatch):
-    monkeypatch.setattr("photocull.main_window.personalize_function", lambda: None)
-    win = create_window(parse_args([]))
-    qtbot.addWidget(win)
-    assert not win.personalize_button.isEnabled()
-    assert win.personalize_button.toolTip() == UNAVAILABLE
+    with Catalog.open(window.session.root) as catalog:
+        report = taste.personalize(catalog)
+    assert report.status == "too_few", "an untouched shoot is far too few decisions to learn from"
+    assert window.statusBar().currentMessage() == report.message
 
 
 def test_settings_dialog_lists_models_and_persists_choices(window, qtbot):
     def answer() -> None:
-        dialog = window.settings_dialog
+        dialog = window.open_dialog
         rows = [dialog.models.item(i).text() for i in range(dialog.models.count())]
         assert any("face_detection" in row for row in rows)
         dialog.device.setCurrentIndex(dialog.device.findData("cpu"))
         dialog.write_mode.setCurrentIndex(dialog.write_mode.findData("every_decision"))
+        dialog.auto_advance.setChecked(False)
         dialog.accept()
 
-    qtbot.waitUntil(lambda: window.registry is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: window.work.registry is not None, timeout=20_000)
     QTimer.singleShot(200, answer)
-    window.open_settings()
+    window.preferences.open_settings()
     saved = load_settings()
-    assert saved.device == "cpu" and saved.sidecar_write == "every_decision"
+    assert saved.device == "cpu" and saved.sidecar_write == "every_decision" and not saved.auto_advance
+    assert not window.session.settings.auto_advance, "the session culls with the new settings at once"
     assert saved.recent_libraries[0] == str(window.session.root)
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
@@ -182,12 +273,12 @@ def test_settings_dialog_lists_models_and_persists_choices(window, qtbot):
 
 def test_score_filter_spans_the_librarys_scores_and_filters_by_them(window):
     low, high = score_bounds(window.session.photos)
-    assert (window.score_min.minimum(), window.score_max.maximum()) == (low, high)
-    assert (window.score_min.value(), window.score_max.value()) == (low, high), "open at both ends"
-    window.bursts_button.setChecked(False)
+    assert (window.filters.score_min.minimum(), window.filters.score_max.maximum()) == (low, high)
+    assert (window.filters.score_min.value(), window.filters.score_max.value()) == (low, high), "open at both ends"
+    window.filters.bursts_button.setChecked(False)
     scores = sorted(p.insight.score for p in window.session.photos if p.insight.score is not None)
     cut = math.ceil(scores[2])
-    window.score_max.setValue(cut)
+    window.filters.score_max.setValue(cut)
     shown = [p.insight.score for p in window.session.visible]
     assert shown and len(shown) < len(scores) and all(score <= cut for score in shown)
     assert f"score …–{cut:g}" in window.windowTitle()

@@ -60,15 +60,15 @@ def test_dropping_a_folder_or_a_photo_opens_its_library(qtbot, tmp_path):
 def test_recent_menu_lists_opened_folders_newest_first_and_reopens_them(qtbot, tmp_path):
     first, second = folder_of(tmp_path, "first", 3), folder_of(tmp_path, "second")
     win = open_window(qtbot, None)
-    assert not win.recent_menu.isEnabled(), "nothing opened yet"
+    assert not win.library.recent_menu.isEnabled(), "nothing opened yet"
     for folder in (first, second):
         win.open_folder(folder)
         qtbot.waitUntil(lambda: ready_for_grab(win), timeout=30_000)
-    entries = [action.text() for action in win.recent_menu.actions()]
+    entries = [action.text() for action in win.library.recent_menu.actions()]
     assert entries == [str(second), str(first)]
     assert load_settings().recent_libraries == (str(second), str(first)), "remembered across runs"
-    win.recent_menu.actions()[1].trigger()
+    win.library.recent_menu.actions()[1].trigger()
     qtbot.waitUntil(lambda: ready_for_grab(win) and len(win.session.photos) == 3, timeout=30_000)
     assert win.session.root == first
-    assert [action.text() for action in win.recent_menu.actions()] == [str(first), str(second)]
+    assert [action.text() for action in win.library.recent_menu.actions()] == [str(first), str(second)]
     win.close()

@@ -34,7 +34,7 @@ def personal_shoot(shoot):
 
 
 def sort_keys(win) -> list[str]:
-    return [win.sort_box.itemData(i) for i in range(win.sort_box.count())]
+    return [win.filters.sort_box.itemData(i) for i in range(win.filters.sort_box.count())]
 
 
 def test_personal_score_is_a_sort_option_an_insight_and_ranks_bursts(qtbot, personal_shoot):
@@ -42,8 +42,8 @@ def test_personal_score_is_a_sort_option_an_insight_and_ranks_bursts(qtbot, pers
     with Catalog.open(win.session.root) as catalog:
         expected, ranked = taste.personal_scores(catalog), taste.rank_bursts(catalog)
     assert "personal" in sort_keys(win)
-    win.bursts_button.setChecked(False)
-    win.sort_box.setCurrentIndex(win.sort_box.findData("personal"))
+    win.filters.bursts_button.setChecked(False)
+    win.filters.sort_box.setCurrentIndex(win.filters.sort_box.findData("personal"))
     shown = [expected[p.id] for p in win.session.visible]
     assert shown == sorted(shown, reverse=True) and len(shown) == 11
     top = win.session.visible[0]
@@ -53,11 +53,11 @@ def test_personal_score_is_a_sort_option_an_insight_and_ranks_bursts(qtbot, pers
     assert win.grid.itemDelegate()._insight_text(top).endswith(f"♥ {top.insight.personal_score:.0f}"), \
         "the tile shows the personal score under the personal sort"
     assert "personal score" in win.statusBar().currentMessage()
-    menu = next(a.menu() for a in win.menuBar().actions() if a.text() == "P&ersonalize")
+    menu = next(a.menu() for a in win.menuBar().actions() if a.text() == "&Personalize")
     menu.aboutToShow.emit()
-    assert win.personal_state.text() == "Personal model: on; how it was trained was not recorded.", \
+    assert win.personal.state_line.text() == "Personal model: on; how it was trained was not recorded.", \
         "the fixture's model was fitted without a personalize report"
-    win.show_loupe(0)
+    win.navigation.show_loupe(0)
     assert "personal score" in win.loupe.canvas.caption.replace("\u00a0", " ")
     frames = [p for p in win.session.photos if p.insight.burst_id is not None]
     assert frames and all(p.insight.burst_rank == ranked[p.id].rank for p in frames), "bursts ranked by taste"
@@ -69,7 +69,7 @@ def test_calibrate_asks_pairs_records_key_answers_and_personalizes_again(qtbot, 
     asked: list[tuple[int, int]] = []
 
     def answer() -> None:
-        dialog = getattr(win, "calibrate_dialog", None)
+        dialog = win.open_dialog
         if dialog is None or not dialog.isVisible():
             QTimer.singleShot(50, answer)
             return
@@ -83,7 +83,7 @@ def test_calibrate_asks_pairs_records_key_answers_and_personalizes_again(qtbot, 
         dialog.reject()
 
     QTimer.singleShot(0, answer)
-    win.calibrate()
+    win.personal.calibrate()
     qtbot.waitUntil(lambda: len(asked) == 2 and not win.working, timeout=30_000)
     with Catalog.open(win.session.root) as catalog:
         assert store.read_choices(catalog) == [asked[0], asked[1][::-1]], "left won, then right won"
@@ -94,17 +94,17 @@ def test_calibrate_asks_pairs_records_key_answers_and_personalizes_again(qtbot, 
 def test_export_reset_and_import_the_personal_model(qtbot, personal_shoot, tmp_path):
     win = open_window(qtbot, library_root(personal_shoot))
     exported = tmp_path / "taste.npz"
-    win.export_personal_model(exported)
+    win.personal.export_personal_model(exported)
     assert exported.stat().st_size > 0 and "exported" in win.statusBar().currentMessage()
-    win.reset_personal_model()
+    win.personal.reset_personal_model()
     qtbot.waitUntil(lambda: "personal" not in sort_keys(win), timeout=10_000)
     assert all(p.insight.personal_score is None for p in win.session.photos)
-    win.export_personal_model(tmp_path / "none.npz")
+    win.personal.export_personal_model(tmp_path / "none.npz")
     assert "no personal model" in win.statusBar().currentMessage()
-    win.import_personal_model(exported)
+    win.personal.import_personal_model(exported)
     assert "in use" in win.statusBar().currentMessage()
     qtbot.waitUntil(lambda: "personal" in sort_keys(win), timeout=10_000)
     (tmp_path / "junk.npz").write_bytes(b"not a model")
-    win.import_personal_model(tmp_path / "junk.npz")
+    win.personal.import_personal_model(tmp_path / "junk.npz")
     assert "junk.npz" in win.statusBar().currentMessage()
     win.close()

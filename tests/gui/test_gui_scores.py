@@ -9,8 +9,8 @@ from tests.helpers.gui_window import burst_cover_row, press
 
 
 def test_score_sort_shows_0_to_100_on_tiles_explains_itself_and_how_to_add_an_aesthetic_model(window):
-    window.bursts_button.setChecked(False)
-    window.sort_box.setCurrentIndex(window.sort_box.findData("score"))
+    window.filters.bursts_button.setChecked(False)
+    window.filters.sort_box.setCurrentIndex(window.filters.sort_box.findData("score"))
     scored = [p for p in window.session.visible if p.insight.score is not None]
     assert scored and all(0 <= p.insight.score <= 100 for p in scored)
     shown = [p.insight.score for p in scored]
@@ -22,8 +22,8 @@ def test_score_sort_shows_0_to_100_on_tiles_explains_itself_and_how_to_add_an_ae
     status = window.statusBar().currentMessage()
     assert "image quality" in status and "add an aesthetic model" in status
     assert "quality_ranker" not in status and "training" not in status
-    assert window.sort_box.currentText() == "Quality score"
-    assert (window.score_min.minimum(), window.score_max.maximum()) == (0.0, 100.0)
+    assert window.filters.sort_box.currentText() == "Quality score"
+    assert (window.filters.score_min.minimum(), window.filters.score_max.maximum()) == (0.0, 100.0)
 
 
 def test_burst_compare_shows_every_reason_in_full(window, qtbot):
