@@ -26,6 +26,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from engine.cli import model_install
 from engine.cli.output import add_format_argument, write_records
 from engine.inference import registry as registry_module
 from engine.inference.registry import InstalledModel, ModelRegistry, RefusedModel
@@ -40,9 +41,12 @@ TABLE_COLUMNS = ("status", "task", "name", "origin", "size", "sha256", "reason")
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", choices=DEVICES, default="auto", help="device to report the provider for")
     add_format_argument(parser)
+    model_install.add_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
+    if model_install.requested(args):
+        return model_install.run(args)
     registry = registry_module.discover()
     records = [_installed(m, registry) for m in sorted(registry.models, key=lambda m: (m.task, m.name))]
     records += [_refused(r) for r in registry.refused]
