@@ -686,15 +686,18 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         dialog = SettingsDialog(self.settings, self.registry, self.device_text, self)
         self.settings_dialog = dialog
+        before = self.settings
         if dialog.exec():
-            before, self.settings = self.settings, dialog.result_settings()
+            self.settings = dialog.result_settings()
             if self.persist:
                 save_settings(self.settings)
             if self.session is not None:
                 self.session.settings = self.settings
             self._apply_settings_to_views()
+        if dialog.result() or dialog.models_changed:  # a model added or removed stays so, even on Cancel
             self._find_models()
-            if _analysis_inputs(before) != _analysis_inputs(self.settings) and self.session and not self.working:
+            changed = dialog.models_changed or _analysis_inputs(before) != _analysis_inputs(self.settings)
+            if changed and self.session and not self.working:
                 self.busy.add("analysis")   # re-score / re-group; unchanged photos are skipped by the engine
                 self._start_work((ANALYSE,))
 
