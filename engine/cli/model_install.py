@@ -9,7 +9,8 @@ names) and Settings → Models → "Add a research model file…" both call
    unpickler: tensors and ordered dicts only, nothing of the file's is run);
 2. its tensors must be the template's, name for name and shape for shape
    (:func:`engine.inference.template_fill.check_weights`);
-3. the template graph and the weights file it points to are written to a scratch
+3. the weights file the template graph points to, and the graph stamped with that
+   file's sha256 (so other weights make another model, scored again), are written to a scratch
    folder inside the user's models folder, probe-run on a grey image (outputs of
    the promised shape, all finite), and checked as any installed model is;
 4. only then do ``NAME.weights``, ``NAME.onnx`` and, last, ``NAME.json`` move into
@@ -23,7 +24,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +41,7 @@ from engine.inference.template_fill import (
     TemplateMismatch,
     available_templates,
     load_template,
+    stamped_graph,
     write_weights,
 )
 
@@ -116,11 +117,12 @@ def _install(source: Path, template: ResearchTemplate, state: dict[str, np.ndarr
     with tempfile.TemporaryDirectory(dir=folder, prefix=".installing-") as scratch_name:
         scratch = Path(scratch_name)
         onnx_path = scratch / f"{name}.onnx"
-        shutil.copyfile(template.onnx_path, onnx_path)
-        write_weights(template, state, scratch / template.weights_file)
+        weights_digest = sha256_of(write_weights(template, state, scratch / template.weights_file))
+        onnx_path.write_bytes(stamped_graph(template, {
+            "photocull.source_file": source.name, "photocull.weights_sha256": weights_digest}))
         probe = _probe(onnx_path, template)
         manifest_path = scratch / f"{name}.json"
-        manifest_path.write_text(json.dumps(_manifest(source, template, onnx_path, probe), indent=2,
+        manifest_path.write_text(json.dumps(_manifest(source, template, onnx_path, weights_digest, probe), indent=2,
                                             sort_keys=True) + "\n", encoding="utf-8")
         inspect_model(manifest_path)
         for file_name in (template.weights_file, onnx_path.name, manifest_path.name):
@@ -145,7 +147,8 @@ def _probe(onnx_path: Path, template: ResearchTemplate) -> float:
     return float(score_from_output(result.reshape(1, -1), output)[0])
 
 
-def _manifest(source: Path, template: ResearchTemplate, onnx_path: Path, probe: float) -> dict[str, Any]:
+def _manifest(source: Path, template: ResearchTemplate, onnx_path: Path, weights_digest: str,
+              probe: float) -> dict[str, Any]:
     digest = sha256_of(source)
     reported = template.reported.get(source.name, [])
     fields = template.manifest
@@ -171,7 +174,7 @@ def _manifest(source: Path, template: ResearchTemplate, onnx_path: Path, probe: 
             "template": template.json_path.name,
             "template_sha256": sha256_of(template.onnx_path),
             "weights_file": template.weights_file,
-            "weights_sha256": sha256_of(onnx_path.parent / template.weights_file),
+            "weights_sha256": weights_digest,
             "probe_score_on_grey": round(probe, 6),
             "metrics_note": REPORTED_NOTE if reported else
             f"the authors publish no numbers for a file named {source.name}; none are listed",

@@ -6,9 +6,10 @@ with every weight stored as ONNX *external data*: the graph file keeps each
 initializer's name, shape and type, plus a pointer ``(NAME.weights, offset,
 length)`` into a weights file that does not exist yet. Installing a release file
 writes that weights file, byte for byte from the file's tensors at the recorded
-offsets, next to a verbatim copy of the graph; ONNX Runtime reads it when the
-model is opened. So the engine fills a model with no ONNX or protobuf library,
-and the shipped template is a few hundred kilobytes (external placeholders
+offsets, next to a copy of the graph stamped with that file's sha256
+(:func:`stamped_graph`); ONNX Runtime reads the weights when the model is
+opened. So the engine fills a model with no ONNX or protobuf library, and the
+shipped template is under a megabyte (external placeholders
 rather than graph inputs: a model with weight inputs would need them fed at
 every run, and no other app code could open it as an ordinary model).
 
@@ -151,6 +152,38 @@ def write_weights(template: ResearchTemplate, state: Mapping[str, np.ndarray], p
         handle.flush()
         os.fsync(handle.fileno())
     return path
+
+
+def stamped_graph(template: ResearchTemplate, metadata: Mapping[str, str]) -> bytes:
+    """The template graph with ``metadata`` appended as ONNX ``metadata_props`` entries.
+
+    The installed graph must differ when its weights differ: the analysis keys its results by
+    the graph's sha256, so two TANet files sharing one template would otherwise pass for one
+    model and a replaced file would never be re-scored. Appending repeated fields to a
+    serialised protobuf message is a valid edit of that message, so no ONNX library is needed.
+    """
+    entries = b"".join(
+        _field(_METADATA_PROPS, _field(1, key.encode()) + _field(2, value.encode())) for key, value in metadata.items()
+    )
+    return template.onnx_path.read_bytes() + entries
+
+
+#: ``ModelProto.metadata_props`` (repeated StringStringEntryProto {1: key, 2: value}).
+_METADATA_PROPS = 14
+
+
+def _field(number: int, payload: bytes) -> bytes:
+    """One length-delimited protobuf field (wire type 2)."""
+    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, value = value & 0x7F, value >> 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
 
 
 def _same_kind(actual: np.dtype, expected: str) -> bool:

@@ -19,6 +19,7 @@ from engine.cli.model_install import InstallError, install_research_model, unins
 from engine.config import paths
 from engine.inference import registry
 from engine.inference.checkpoint_reader import CheckpointReadError, read_state_dict
+from engine.inference.runtime import create_session
 from engine.inference.template_fill import available_templates, load_template
 from tests.helpers.pth_writer import Call, Global, write_pth, zeros_like_template
 
@@ -147,3 +148,15 @@ def test_cli_installs_and_uninstalls_in_one_command_each(tmp_path, capsys):
 def _models_json(capsys) -> str:
     assert cli_main(["models", "--format", "json"]) == 0
     return capsys.readouterr().out
+
+
+def test_other_weights_make_another_model_so_photos_are_scored_again(tmp_path):
+    first = install_research_model(write_pth(tmp_path / "SRCC_758_LCC_765.pth", tanet_state(1)))
+    second = install_research_model(write_pth(tmp_path / "SRCC_758_LCC_765.pth", tanet_state(2)))
+    assert not first.replaced and second.replaced
+    assert first.model.manifest.onnx_sha256 != second.model.manifest.onnx_sha256
+    assert first.probe_score != second.probe_score
+    stamp = create_session(second.model.onnx_path).session.get_modelmeta().custom_metadata_map
+    assert stamp["photocull.weights_sha256"] == second.model.manifest.provenance["weights_sha256"]
+    assert stamp["photocull.source_file"] == "SRCC_758_LCC_765.pth"
+    assert installed_files() == ["tanet-ava.json", "tanet-ava.onnx", "tanet-ava.weights"]
