@@ -33,7 +33,7 @@ import numpy as np
 
 from engine.config import paths
 from engine.inference.checkpoint_reader import CheckpointReadError, read_state_dict
-from engine.inference.contract import CONTRACT_VERSION, ContractError, score_from_output, sha256_of
+from engine.inference.contract import CONTRACT_VERSION, ContractError, OutputSpec, score_from_output, sha256_of
 from engine.inference.registry import InstalledModel, inspect_model
 from engine.inference.runtime import RuntimeSettings, create_session
 from engine.inference.template_fill import (
@@ -84,7 +84,7 @@ def install_research_model(
         template = load_template(preset, templates)
         state = read_state_dict(source)
         return _install(source, template, state, models_dir or paths.user_models_dir())
-    except (CheckpointReadError, TemplateMismatch, ContractError) as exc:
+    except (CheckpointReadError, TemplateMismatch, ContractError, InstallError, OSError) as exc:
         raise InstallError(f"{source.name} was not installed: {exc}") from exc
 
 
@@ -132,8 +132,6 @@ def _install(source: Path, template: ResearchTemplate, state: dict[str, np.ndarr
 
 def _probe(onnx_path: Path, template: ResearchTemplate) -> float:
     """Run the filled graph on a mid-grey image: the output must have the promised shape and be finite."""
-    from engine.inference.contract import OutputSpec
-
     spec, output = template.manifest["input"], OutputSpec(**template.manifest["output"])
     grey = np.zeros((1, 3, spec["height"], spec["width"]), dtype=np.float32)
     try:

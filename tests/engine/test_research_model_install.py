@@ -160,3 +160,12 @@ def test_other_weights_make_another_model_so_photos_are_scored_again(tmp_path):
     assert stamp["photocull.weights_sha256"] == second.model.manifest.provenance["weights_sha256"]
     assert stamp["photocull.source_file"] == "SRCC_758_LCC_765.pth"
     assert installed_files() == ["tanet-ava.json", "tanet-ava.onnx", "tanet-ava.weights"]
+
+
+def test_weights_that_fit_but_give_no_usable_score_are_refused_by_the_probe_run(tmp_path):
+    state = tanet_state()
+    state["head.2.weight"][:] = np.nan
+    path = write_pth(tmp_path / "SRCC_758_LCC_765.pth", state, prefix="module.")
+    with pytest.raises(InstallError, match="was not installed: the filled model gives an unusable output"):
+        install_research_model(path)
+    assert installed_files() == []
