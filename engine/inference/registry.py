@@ -291,6 +291,7 @@ def _first_clause(text: str, limit: int = 100) -> str:
     """Up to the first colon or full stop (the manifest goes on with file lists and credits)."""
     cut = min((i for i in (text.find(": "), text.find(". ")) if i >= 0), default=len(text))
     clause = text[:cut].strip()
+    clause += ")" * max(0, clause.count("(") - clause.count(")"))  # "AVA (aesthetic labels: ..." keeps its bracket
     return clause if len(clause) <= limit else clause[: limit - 1].rstrip() + "…"
 
 

@@ -169,3 +169,9 @@ def test_weights_that_fit_but_give_no_usable_score_are_refused_by_the_probe_run(
     with pytest.raises(InstallError, match="was not installed: the filled model gives an unusable output"):
         install_research_model(path)
     assert installed_files() == []
+
+
+def test_the_sort_line_names_the_model_in_balanced_words(tmp_path):
+    install_research_model(write_pth(tmp_path / "SRCC_758_LCC_765.pth", tanet_state()))
+    message = registry.discover().sort_score().message
+    assert message == "Sorting by aesthetic score (tanet-ava, trained on AVA (aesthetic labels), user)."
