@@ -75,8 +75,9 @@ class ResearchModelButtons(QWidget):
             return
         QGuiApplication.restoreOverrideCursor()
         self.changed.emit()
-        QMessageBox.information(self, "Model added", describe_install(result).replace(
-            "Uninstall with: photocull-cli models --uninstall", "To remove it, select it here and press Remove:"))
+        QMessageBox.information(self, "Model added", f"{describe_install(result)}\n\nPhotos are scored with it "
+                                f"after you close Settings. To remove it, select {result.model.name} in the list "
+                                f"and press Remove.")
 
     def remove_selected(self) -> None:
         item = self.model_list.currentItem()

@@ -219,6 +219,7 @@ def run(args: Any) -> int:
         print(str(exc), file=sys.stderr)
         return 1
     print(describe_install(result))
+    print(f"Uninstall with: photocull-cli models --uninstall {result.model.name}")
     return 0
 
 
@@ -229,5 +230,4 @@ def describe_install(result: InstallResult) -> str:
     manifest = result.model.manifest
     verb = "Replaced" if result.replaced else "Installed"
     sort = registry.discover().sort_score().message
-    return (f"{verb} {manifest.name} from {manifest.weight_sources[0].file} in {result.model.onnx_path.parent}.\n"
-            f"{sort}\nUninstall with: photocull-cli models --uninstall {manifest.name}")
+    return f"{verb} {manifest.name} from {manifest.weight_sources[0].file} in {result.model.onnx_path.parent}.\n{sort}"

@@ -137,6 +137,7 @@ def test_cli_installs_and_uninstalls_in_one_command_each(tmp_path, capsys):
     assert cli_main(["models", "--install", str(path), "--preset", "tanet-ava"]) == 0
     out = capsys.readouterr().out
     assert "Installed tanet-ava" in out and "Sorting by aesthetic score (tanet-ava" in out
+    assert "Uninstall with: photocull-cli models --uninstall tanet-ava" in out
     listed = json.loads(_models_json(capsys))
     assert [m["status"] for m in listed["models"] if m["name"] == "tanet-ava"] == ["in use"]
     assert cli_main(["models", "--uninstall", "tanet-ava"]) == 0

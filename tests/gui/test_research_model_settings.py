@@ -42,6 +42,7 @@ def test_add_a_research_model_file_then_remove_it(qtbot, tmp_path, monkeypatch, 
 
     assert messages[-1][0] == "information" and "Installed tanet-ava" in messages[-1][1]
     assert "Sorting by aesthetic score (tanet-ava" in messages[-1][1]
+    assert "select tanet-ava in the list and press Remove" in messages[-1][1]
     assert "tanet-ava — aesthetic (user)" in listed(dialog) and dialog.models_changed
     assert "Sorting by aesthetic score (tanet-ava" in dialog.sort_message.text()
     assert dialog.model_choice["aesthetic"].findData("tanet-ava") >= 0
