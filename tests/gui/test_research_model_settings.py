@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from engine.config import paths
@@ -71,3 +71,22 @@ def test_a_file_that_does_not_fit_is_refused_in_words(qtbot, tmp_path, monkeypat
     # the shipped models cannot be removed from here
     dialog.models.setCurrentRow(0)
     assert not dialog.research_buttons.remove_button.isEnabled()
+
+
+def test_the_window_scores_with_a_model_added_in_settings_even_after_cancel(window, qtbot, tmp_path, monkeypatch,
+                                                                           messages):
+    choose_file(monkeypatch, write_pth(tmp_path / "SRCC_758_LCC_765.pth", tanet_state(), prefix="module."))
+
+    def add_then_cancel() -> None:
+        dialog = window.settings_dialog
+        qtbot.mouseClick(dialog.research_buttons.add_button, Qt.MouseButton.LeftButton)
+        dialog.reject()
+
+    qtbot.waitUntil(lambda: window.registry is not None, timeout=20_000)
+    QTimer.singleShot(200, add_then_cancel)
+    window.open_settings()
+    qtbot.waitUntil(lambda: window.registry.sort_score().task == "aesthetic", timeout=20_000)
+    assert window.registry.sort_score().model.name == "tanet-ava"
+    assert window.score_label == "Score (aesthetic)"
+    qtbot.waitUntil(lambda: not window.working, timeout=60_000)
+    qtbot.waitUntil(lambda: all(p.insight.score_task == "aesthetic" for p in window.session.photos), timeout=60_000)
