@@ -207,8 +207,11 @@ def _read_legacy(path: Path) -> Any:
         _plain_pickle(handle)  # protocol version
         _plain_pickle(handle)  # system info (endianness, type sizes)
         pending: dict[str, tuple[np.dtype, int, np.ndarray]] = {}
+        size = path.stat().st_size
 
         def load_storage(key: str, dtype: np.dtype, numel: int) -> np.ndarray:
+            if not 0 <= numel * dtype.itemsize <= size:  # never allocate what the file cannot hold
+                raise CheckpointReadError(f"storage {key!r} claims {numel} elements, more than the file holds")
             if key not in pending:
                 pending[key] = (dtype, numel, np.empty(numel, dtype=dtype))
             return pending[key][2]

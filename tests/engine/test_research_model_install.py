@@ -21,7 +21,7 @@ from engine.inference import registry
 from engine.inference.checkpoint_reader import CheckpointReadError, read_state_dict
 from engine.inference.runtime import create_session
 from engine.inference.template_fill import available_templates, load_template
-from tests.helpers.pth_writer import Call, Global, write_pth, zeros_like_template
+from tests.helpers.pth_writer import Call, Global, write_legacy_pth, write_pth, zeros_like_template
 
 SHIPPED = ("eat-ava", "eat-tad66k", "tanet-ava", "tanet-tad66k")
 
@@ -176,3 +176,12 @@ def test_the_sort_line_names_the_model_in_balanced_words(tmp_path):
     install_research_model(write_pth(tmp_path / "SRCC_758_LCC_765.pth", tanet_state()))
     message = registry.discover().sort_score().message
     assert message == "Sorting by aesthetic score (tanet-ava, trained on AVA (aesthetic labels), user)."
+
+
+def test_legacy_files_are_read_too_and_one_that_overstates_a_size_is_refused(tmp_path):
+    state = {"a.weight": np.arange(6, dtype=np.float32).reshape(2, 3), "a.count": np.array(4, dtype=np.int64)}
+    read = read_state_dict(write_legacy_pth(tmp_path / "old.pth", state))
+    np.testing.assert_array_equal(read["a.weight"], state["a.weight"])
+    assert read["a.count"] == 4
+    with pytest.raises(CheckpointReadError, match="claims 1000000000000 elements"):
+        read_state_dict(write_legacy_pth(tmp_path / "liar.pth", state, claimed=10**12))

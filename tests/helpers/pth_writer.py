@@ -47,9 +47,12 @@ class Call:
 class _Pickler(pickle._Pickler):  # the Python pickler: its dispatch table can take our Global
     dispatch = dict(pickle._Pickler.dispatch)
 
-    def __init__(self, handle: io.BytesIO, storages: dict[str, np.ndarray]) -> None:
+    def __init__(self, handle: io.BytesIO, storages: dict[str, np.ndarray], claimed: int | None = None,
+                 legacy: bool = False) -> None:
         super().__init__(handle, protocol=2)
         self.storages = storages
+        self.legacy = legacy
+        self.claimed = claimed  # an element count to state instead of the true one (a lying file)
 
     def save_global_name(self, obj: Global) -> None:
         self.write(pickle.GLOBAL + f"{obj.module}\n{obj.name}\n".encode())
@@ -60,7 +63,8 @@ class _Pickler(pickle._Pickler):  # the Python pickler: its dispatch table can t
         if isinstance(obj, np.ndarray):
             key = str(len(self.storages))
             self.storages[key] = obj
-            return ("storage", Global("torch", STORAGES[obj.dtype]), key, "cpu", obj.size)
+            record = ("storage", Global("torch", STORAGES[obj.dtype]), key, "cpu", self.claimed or obj.size)
+            return record + (None,) if self.legacy else record  # the legacy record ends with view metadata
         return None
 
 
@@ -72,10 +76,31 @@ def tensor(array: np.ndarray) -> Call:
     return Call(Global("torch._utils", "_rebuild_tensor_v2"), (array.reshape(-1), 0, array.shape, stride, False, hooks))
 
 
+def _as_pickle_state(state: Mapping[str, np.ndarray] | Any, prefix: str) -> Any:
+    if isinstance(state, Mapping):
+        return Call(Global("collections", "OrderedDict"), ([(prefix + k, tensor(v)) for k, v in state.items()],))
+    return state
+
+
+def write_legacy_pth(path: Path, state: Mapping[str, np.ndarray], *, claimed: int | None = None) -> Path:
+    """``torch.save(..., _use_new_zipfile_serialization=False)``: header pickles, the pickle, keys, raw storages."""
+    storages: dict[str, np.ndarray] = {}
+    body = io.BytesIO()
+    _Pickler(body, storages, claimed, legacy=True).dump(_as_pickle_state(state, ""))
+    with open(path, "wb") as out:
+        for header in (0x1950A86A20F9469CFC6C, 1001, {"protocol_version": 1001, "little_endian": True}):
+            pickle.dump(header, out, protocol=2)
+        out.write(body.getvalue())
+        pickle.dump(list(storages), out, protocol=2)
+        for array in storages.values():
+            out.write(np.int64(claimed or array.size).tobytes())
+            out.write(array.astype(array.dtype.newbyteorder("<")).tobytes())
+    return Path(path)
+
+
 def write_pth(path: Path, state: Mapping[str, np.ndarray] | Any, *, prefix: str = "", archive: str = "archive") -> Path:
     """``torch.save(OrderedDict(state))`` in the zip format; ``state`` may also be any picklable stand-in."""
-    if isinstance(state, Mapping):
-        state = Call(Global("collections", "OrderedDict"), ([(prefix + k, tensor(v)) for k, v in state.items()],))
+    state = _as_pickle_state(state, prefix)
     storages: dict[str, np.ndarray] = {}
     buffer = io.BytesIO()
     _Pickler(buffer, storages).dump(state)

@@ -22,7 +22,7 @@ from engine.inference.checkpoint_reader import read_state_dict
 from engine.inference.preprocess import preprocess_batch
 from engine.inference.runtime import RuntimeSettings, create_session
 from engine.inference.template_fill import load_template, templates_dir
-from tests.helpers.pth_writer import write_pth
+from tests.helpers.pth_writer import write_legacy_pth, write_pth
 from tests.helpers.torch_models import calibrate_batchnorm, images, spread_outputs
 from training.assets.research_templates import TEMPLATE_PRESETS, build_template
 from training.checkpoints import import_checkpoint
@@ -123,3 +123,5 @@ def test_the_torch_free_writer_writes_what_torch_reads(tmp_path):
     loaded = torch.load(write_pth(tmp_path / "w.pth", state, prefix="module."), weights_only=True)
     assert list(loaded) == ["module.a", "module.n"]
     assert torch.equal(loaded["module.a"], torch.arange(6.0).reshape(2, 3)) and loaded["module.n"].item() == 3
+    legacy = torch.load(write_legacy_pth(tmp_path / "old.pth", state), weights_only=True)
+    assert torch.equal(legacy["a"], torch.arange(6.0).reshape(2, 3)) and legacy["n"].item() == 3
