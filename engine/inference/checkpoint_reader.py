@@ -180,6 +180,9 @@ def _read_zip(path: Path) -> Any:
         if len(pickles) != 1:
             raise CheckpointReadError("a zip file, but not a PyTorch weight file (no single data.pkl inside)")
         prefix = pickles[0][: -len("data.pkl")]
+        packed = [info.filename for info in archive.infolist() if info.compress_type != zipfile.ZIP_STORED]
+        if packed:  # torch stores records as they are; a compressed one could unpack to any size
+            raise CheckpointReadError(f"the record {packed[0]!r} is compressed, which PyTorch never writes; refused")
         order = archive.read(prefix + "byteorder").decode().strip() if prefix + "byteorder" in names else "little"
         if order not in ("little", "big"):
             raise CheckpointReadError(f"unknown byte order {order!r}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import zipfile
 from collections import OrderedDict
 
 import numpy as np
@@ -185,3 +186,13 @@ def test_legacy_files_are_read_too_and_one_that_overstates_a_size_is_refused(tmp
     assert read["a.count"] == 4
     with pytest.raises(CheckpointReadError, match="claims 1000000000000 elements"):
         read_state_dict(write_legacy_pth(tmp_path / "liar.pth", state, claimed=10**12))
+
+
+def test_a_zip_with_compressed_records_is_refused(tmp_path):
+    good = write_pth(tmp_path / "good.pth", {"w": np.zeros(1000, np.float32)})
+    packed = tmp_path / "packed.pth"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            out.writestr(info.filename, source.read(info))
+    with pytest.raises(CheckpointReadError, match="compressed"):
+        read_state_dict(packed)
