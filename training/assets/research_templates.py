@@ -28,7 +28,6 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import onnx
 import torch
 from onnx.external_data_helper import set_external_data
@@ -201,7 +200,3 @@ def _verify(model: nn.Module, preset: Any, scratch: Path) -> dict[str, Any]:
 def _opset(graph: onnx.ModelProto) -> int:
     return max(entry.version for entry in graph.opset_import if entry.domain in ("", "ai.onnx"))
 
-
-def weights_as_numpy(state: Mapping[str, torch.Tensor]) -> dict[str, np.ndarray]:
-    """A torch state dict as the engine's reader returns one (for tests and tools)."""
-    return {k: v.detach().cpu().numpy() for k, v in state.items()}
