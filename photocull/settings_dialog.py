@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from engine.config.settings import AppSettings
-from engine.inference.registry import SORTING_TASKS, ModelRegistry, describe
+from engine.inference.registry import SORTING_TASKS, ModelRegistry, describe, discover
+from photocull.research_models import USER_MODEL_ROLE, ResearchModelButtons
 
 DEVICE_CHOICES = (("auto", "Automatic (GPU when one works)"), ("gpu", "GPU (CUDA)"), ("cpu", "CPU only"))
 NAMING_CHOICES = (("adobe", "IMG_0001.xmp (Lightroom, Bridge, Capture One)"),
@@ -40,6 +41,8 @@ class SettingsDialog(QDialog):
         self.setWindowTitle("photocull settings")
         self.setMinimumWidth(560)
         self.original = settings
+        #: True once a model was added or removed here (done at once, even if the dialog is then cancelled).
+        self.models_changed = False
         layout = QVBoxLayout(self)
         layout.addWidget(self._scoring_box(settings, device_in_use))
         layout.addWidget(self._models_box(settings, registry))
@@ -63,38 +66,51 @@ class SettingsDialog(QDialog):
         form = QFormLayout(box)
         self.model_choice: dict[str, QComboBox] = {}
         for task in SORTING_TASKS:
-            names = [m.name for m in registry.candidates(task)] if registry else []
-            combo = _combo([("", "Automatic (newest that passed its checks)")]
-                           + [(n, n) for n in names],
-                           settings.chosen_models.get(task, ""))
+            combo = _combo(_model_choices(registry, task), settings.chosen_models.get(task, ""))
             self.model_choice[task] = combo
             form.addRow(f"{task.capitalize()} model", combo)
         self.models = QListWidget()
         self.models.setMinimumHeight(150)
         self.models.setWordWrap(True)
+        form.addRow(self.models)
+        self.research_buttons = ResearchModelButtons(self.models)
+        self.research_buttons.changed.connect(self._models_changed)
+        form.addRow(self.research_buttons)
+        self.sort_message = QLabel(wordWrap=True)
+        form.addRow(self.sort_message)
+        self._show_models(registry)
+        return box
+
+    def _show_models(self, registry: ModelRegistry | None) -> None:
+        self.models.clear()
         if registry is None:
             self.models.addItem("Looking for installed models…")
-        else:
-            for model in registry.models:
-                m = model.manifest
-                checks = "; failed its checks: used only when chosen above" if model.failed_checks else ""
-                item = QListWidgetItem(f"{describe(model)} — {m.task}{checks}")
-                item.setToolTip(f"{m.architecture}\ntrained on {m.training_data}")
-                self.models.addItem(item)
-            for refused in registry.refused:
-                item = QListWidgetItem(f"refused: {refused.path.name} — {refused.reason}")
-                item.setForeground(Qt.GlobalColor.gray)
-                item.setToolTip(refused.reason)
-                self.models.addItem(item)
-            if not registry.models and not registry.refused:
-                self.models.addItem("No models installed.")
-        form.addRow(self.models)
-        if registry is not None:
-            message = QLabel(registry.sort_score().message, wordWrap=True)
-            # a wrapped label in a form layout gets one line's height unless told its real one
-            message.setMinimumHeight(message.heightForWidth(self.minimumWidth() - 40))
-            form.addRow(message)
-        return box
+            return
+        for model in registry.models:
+            m = model.manifest
+            checks = "; failed its checks: used only when chosen above" if model.failed_checks else ""
+            item = QListWidgetItem(f"{describe(model)} — {m.task}{checks}")
+            item.setToolTip(f"{m.architecture}\ntrained on {m.training_data}")
+            item.setData(USER_MODEL_ROLE, m.name if model.origin == "user" else None)
+            self.models.addItem(item)
+        for refused in registry.refused:
+            item = QListWidgetItem(f"refused: {refused.path.name} — {refused.reason}")
+            item.setForeground(Qt.GlobalColor.gray)
+            item.setToolTip(refused.reason)
+            self.models.addItem(item)
+        if not registry.models and not registry.refused:
+            self.models.addItem("No models installed.")
+        self.sort_message.setText(registry.sort_score().message)
+        # a wrapped label in a form layout gets one line's height unless told its real one
+        self.sort_message.setMinimumHeight(self.sort_message.heightForWidth(self.minimumWidth() - 40))
+
+    def _models_changed(self) -> None:
+        """A research model was added or removed: list what is installed now, and offer it for sorting."""
+        self.models_changed = True
+        registry = discover(chosen=self.original.chosen_models)
+        self._show_models(registry)
+        for task, combo in self.model_choice.items():
+            _fill_combo(combo, _model_choices(registry, task), combo.currentData())
 
     def _culling_box(self, settings: AppSettings) -> QGroupBox:
         box = QGroupBox("Culling")
@@ -138,7 +154,17 @@ class SettingsDialog(QDialog):
 
 def _combo(choices, current: str) -> QComboBox:
     combo = QComboBox()
+    _fill_combo(combo, choices, current)
+    return combo
+
+
+def _fill_combo(combo: QComboBox, choices, current: str) -> None:
+    combo.clear()
     for value, text in choices:
         combo.addItem(text, value)
     combo.setCurrentIndex(max(0, combo.findData(current)))
-    return combo
+
+
+def _model_choices(registry: ModelRegistry | None, task: str) -> list[tuple[str, str]]:
+    names = [m.name for m in registry.candidates(task)] if registry else []
+    return [("", "Automatic (newest that passed its checks)")] + [(n, n) for n in names]

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from engine import personalize as taste
+from engine.cli import model_install
 from engine.cli.output import add_format_argument, write_records
 from engine.culling.score_words import personal_model_line
 from engine.decisions.record import find_catalog_for
@@ -56,9 +57,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--use", metavar="NAME", help="use this installed model for its task from now on (saved "
                         "in the settings, as the Settings dialog does); --use auto:TASK goes back to the automatic rule")
     add_format_argument(parser)
+    model_install.add_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
+    if model_install.requested(args):
+        return model_install.run(args)
     registry = registry_module.discover()
     if args.use:
         registry = _use(registry, args.use)

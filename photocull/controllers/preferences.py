@@ -21,16 +21,19 @@ class PreferencesController:
     def open_settings(self) -> None:
         window, work = self.window, self.window.work
         dialog = SettingsDialog(window.settings, work.registry, work.device_text, window)
-        if not window.run_dialog(dialog):
+        before, accepted = window.settings, window.run_dialog(dialog)
+        if accepted:
+            window.settings = dialog.result_settings()
+            if window.persist:
+                save_settings(window.settings)
+            if window.session is not None:
+                window.session.settings = window.settings
+            self.apply_to_views()
+        if not (accepted or dialog.models_changed):   # a model added or removed stays so, even on Cancel
             return
-        before, window.settings = window.settings, dialog.result_settings()
-        if window.persist:
-            save_settings(window.settings)
-        if window.session is not None:
-            window.session.settings = window.settings
-        self.apply_to_views()
         work.find_models()
-        if _analysis_inputs(before) != _analysis_inputs(window.settings) and window.session and not work.working:
+        changed = dialog.models_changed or _analysis_inputs(before) != _analysis_inputs(window.settings)
+        if changed and window.session and not work.working:
             work.busy.add("analysis")   # re-score / re-group; unchanged photos are skipped by the engine
             work.start((ANALYSE,))
 

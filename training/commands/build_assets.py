@@ -24,6 +24,8 @@ BUILDERS: dict[str, str] = {
     # One ONNX file, two manifests (quality_ranker, embedding_mobilenetv2): they share the frozen ImageNet blocks.
     "quality": "training.assets.quality_embedding:build_quality_and_embedding",
     "burst": "training.assets.burst_ranker:build_burst_ranker",  # after quality: starts from its checkpoint
+    # Weight-free TANet/EAT graphs the app fills with the authors' release files (templates/ under --out).
+    "templates": "training.assets.research_templates:build_templates",
 }
 #: Builders that train or export torchvision's ImageNet MobileNetV2 (see training.assets.imagenet_weights).
 MOBILENET_BUILDERS = ("quality", "burst")
