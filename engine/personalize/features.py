@@ -12,6 +12,10 @@ Three blocks, all read from the catalog (``engine.analysis`` wrote them), none n
   plus face count and the closed-eyes flag.
 * the **scores**: every scoring model's output (technical quality; aesthetic when installed).
 
+The technical defects and quality measures among them keep the sign of their weight whatever the
+decisions say (:data:`TECHNICAL_SIGNS`, enforced by :mod:`engine.personalize.heads`): the model
+learns content, subject and style, never that a defect is good.
+
 Every column is standardised with the mean and spread of the library's photos; a missing
 value (no faces measured, a model not run on that photo) becomes the mean, i.e. 0. The
 fitted :class:`FeatureSpace` is saved with the personal model so scores stay comparable.
@@ -34,6 +38,24 @@ CUE_NAMES = (
     "colourfulness", "noise_sigma", "subject_sharpness", "background_sharpness",
 )
 _EXTRA_NAMES = ("blurry", "face_count", "eyes_closed")
+#: Technical defects and quality measures, and the sign their weight must keep whatever the
+#: decisions say (+1: more is better, -1: more is worse). Everything else (the look, exposure
+#: level, contrast, colour, background blur, faces, an aesthetic score) is taste and learnt freely.
+TECHNICAL_SIGNS = {
+    "highlights_clipped": -1, "shadows_clipped": -1, "noise_sigma": -1, "subject_sharpness": +1,
+    "blurry": -1, "eyes_closed": -1, "score_technical": +1, "score_pairwise": +1,
+}
+#: The learnt taste part of a personal score is squashed into -TASTE_CAP..TASTE_CAP (a monotone
+#: map: the taste order of photos is unchanged). When the user's decisions favour photos flagged
+#: with a defect (decided flagged photos have a clearly higher mean utility than decided unflagged
+#: ones: more than :data:`DEFECT_EVIDENCE` standard errors), the model could learn the defect by
+#: another name (the look of a blurred photo), so the flag then costs a fixed amount larger than
+#: the whole taste range: a blurred or closed-eyes copy of a photo ranks below the photo whatever
+#: the user picked. Decisions that do not favour the flag cost nothing, so ordinary tastes keep
+#: their order (a fixed cost for everyone measurably hurt them).
+TASTE_CAP = 1.5
+DEFECT_PENALTIES = {"blurry": 3.5, "eyes_closed": 3.5}
+DEFECT_EVIDENCE = 2.0
 _PCA_SAMPLE = 4000
 
 
@@ -66,6 +88,21 @@ class FeatureSpace:
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(f"look_{i}" for i in range(self.look_basis.shape[1])) + self.tabular_names
+
+    def defect_term(self, features: np.ndarray, decided: np.ndarray, utility: np.ndarray) -> np.ndarray:
+        """Weights (standardised columns) that take :data:`DEFECT_PENALTIES` off flagged photos, for the
+        flags the decisions favour (``decided`` rows of ``features`` with their ``utility``); zero elsewhere."""
+        term = np.zeros(len(self.names))
+        for j, name in enumerate(self.names):
+            if name in TECHNICAL_SIGNS and name in DEFECT_PENALTIES:
+                flagged = features[decided, j] * self.scale[j] + self.center[j] > 0.5
+                if _clearly_higher(utility[flagged], utility[~flagged]):
+                    term[j] = -DEFECT_PENALTIES[name] * self.scale[j]
+        return term
+
+    def signs(self) -> np.ndarray:
+        """Per feature, the sign its weight must keep (:data:`TECHNICAL_SIGNS`), 0 where free."""
+        return np.array([TECHNICAL_SIGNS.get(name, 0) for name in self.names], dtype=np.float64)
 
     @classmethod
     def fit(cls, raw: RawFeatures, components: int = LOOK_COMPONENTS) -> FeatureSpace:
@@ -174,6 +211,14 @@ def _principal_axes(look: np.ndarray | None, components: int) -> tuple[np.ndarra
     mean = present.mean(axis=0)
     _, _, vt = np.linalg.svd(present - mean, full_matrices=False)
     return mean, vt[:k].T.copy()
+
+
+def _clearly_higher(a: np.ndarray, b: np.ndarray) -> bool:
+    """Mean of ``a`` above mean of ``b`` by more than :data:`DEFECT_EVIDENCE` standard errors."""
+    if len(a) < 2 or len(b) < 2:
+        return False
+    error = np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b))
+    return bool(a.mean() - b.mean() > DEFECT_EVIDENCE * max(error, 1e-9))
 
 
 def _column_moments(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
