@@ -2,7 +2,7 @@
 
 Runs after the per-photo pass, over every analysed photo of the library (a burst
 may span photos analysed in different runs): :func:`engine.analysis.bursts.group_bursts`
-on the stored pHash, look vector, brightness and capture time, then
+on the stored pHash, look vector, EXIF exposure settings and capture time, then
 :func:`engine.analysis.best_shot.rank_group` inside each burst with the burst ranker's
 pairwise probabilities, eyes open (prominent faces), framing (stored face boxes,
 :mod:`engine.analysis.framing`), subject sharpness, blur and the sort score. The result replaces the ``bursts`` table.
@@ -42,7 +42,14 @@ import numpy as np
 from PIL import Image
 
 from engine.analysis.best_shot import RankedShot, ShotEvidence, rank_group
-from engine.analysis.bursts import BurstGroup, GroupingSettings, PhotoRecord, capture_seconds, group_bursts
+from engine.analysis.bursts import (
+    BurstGroup,
+    GroupingSettings,
+    PhotoRecord,
+    capture_seconds,
+    exposure_stops,
+    group_bursts,
+)
 from engine.analysis.control import AnalysisControl
 from engine.analysis.framing import Box, frame_check
 from engine.analysis.modelset import DESCRIPTOR_LOOKS, LookSpace, PairwiseModel
@@ -126,7 +133,7 @@ def regroup(catalog: Catalog, *, sensitivity: float = 0.5, looks: LookSpace = DE
 def photo_rows(conn: sqlite3.Connection) -> dict[int, sqlite3.Row]:
     """Per analysed photo: what grouping and best-shot ranking read (one query for the library)."""
     query = """
-        SELECT a.photo_id, a.file_path, a.phash, a.ev, a.sort_score, p.capture_time, p.capture_time_source,
+        SELECT a.photo_id, a.file_path, a.phash, a.sort_score, p.capture_time, p.capture_time_source,
                p.width, p.height, p.orientation, p.shutter, p.aperture, p.iso,
                c.subject_sharpness, c.blurry, c.blur_reason,
                (SELECT COUNT(*) FROM faces f WHERE f.photo_id = a.photo_id AND f.prominent AND f.eyes_closed IS NOT NULL) AS faces,
@@ -146,7 +153,7 @@ def _grouping_record(row: sqlite3.Row, vector: np.ndarray | None) -> PhotoRecord
         capture_time=capture_seconds(row["capture_time"], row["capture_time_source"] or ""),
         phash=None if row["phash"] is None else from_signed64(row["phash"]),
         embedding=vector,
-        ev=row["ev"],
+        ev=exposure_stops(row["shutter"], row["aperture"], row["iso"]),
     )
 
 

@@ -125,6 +125,32 @@ def test_steady_exposure_burst_is_not_a_bracket(scenes):
     assert group.kind == "burst"
 
 
+def test_lookalikes_without_exif_are_at_most_a_burst(scenes):
+    """Copies with one shared file time and no EXIF: no capture time, no settings, so no bracket."""
+    base = scenes["astronaut"]
+    frames = [ImageEnhance.Brightness(base).enhance(2.0**stops) for stops in (0, -1, 1)]
+    (untimed,) = group_bursts([_record(n, im, ev=float(n)) for n, im in enumerate(frames)])
+    assert untimed.kind == "burst", "exposure without capture times is no bracket"
+    (no_settings,) = group_bursts([_record(n, im, t=100.0 + 0.3 * n) for n, im in enumerate(frames)])
+    assert no_settings.kind == "burst", "a brighter picture is not a bracket without settings that differ"
+
+
+def test_two_different_subjects_are_not_grouped_or_bracketed(scenes):
+    cat, other = scenes["chelsea"], ImageEnhance.Brightness(scenes["coffee"]).enhance(0.5)
+    groups = group_bursts([_record("cat", cat, ev=0.0), _record("other", other, ev=-1.0)])
+    assert _partition(groups) == {frozenset({"cat"}), frozenset({"other"})}
+    assert {g.kind for g in groups} == {"single"}
+
+
+def test_grouping_reads_the_bracket_evidence_from_exif_settings():
+    from engine.analysis.grouping import _grouping_record
+
+    row = {"photo_id": 1, "capture_time": "2024-05-01T10:00:00", "capture_time_source": "exif", "phash": None,
+           "shutter": 1 / 50, "aperture": 4.0, "iso": 100}
+    assert _grouping_record(row, None).ev == pytest.approx(exposure_stops(1 / 50, 4.0, 100))
+    assert _grouping_record({**row, "shutter": None}, None).ev is None
+
+
 def test_helpers_for_the_pipeline():
     assert exposure_stops(1 / 100, 4.0, 100) == pytest.approx(np.log2(1 / 1600))
     assert exposure_stops(1 / 50, 4.0, 100) - exposure_stops(1 / 100, 4.0, 100) == pytest.approx(1.0)
