@@ -170,8 +170,9 @@ def constraints(on: bool):
         feature_module.TECHNICAL_SIGNS.update(shipped)
 
 
-def anti_quality_library(photos: Path, count: int = 20) -> Path:
-    """``count`` real photos (evenly spread over the sorted folder) and a heavily blurred copy of each."""
+def anti_quality_library(photos: Path, count: int = 20, blur: float = 50.0) -> Path:
+    """``count`` real photos (evenly spread over the sorted folder) and a copy of each blurred with a
+    Gaussian of radius long side / ``blur``."""
     from engine.analysis import analyze_library
     from engine.library.scan import scan_library
 
@@ -182,7 +183,7 @@ def anti_quality_library(photos: Path, count: int = 20) -> Path:
             image = image.convert("RGB")
             image.thumbnail((800, 800))
             image.save(root / f"{path.stem}.jpg", quality=92)
-            image.filter(ImageFilter.GaussianBlur(max(image.size) / 50)).save(root / f"{path.stem}_blurred.jpg", quality=92)
+            image.filter(ImageFilter.GaussianBlur(max(image.size) / blur)).save(root / f"{path.stem}_blurred.jpg", quality=92)
     scan_library(root)
     analyze_library(root)
     return root
@@ -219,10 +220,12 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--anti-quality", type=Path, metavar="PHOTOS",
                         help="also build and test the anti-quality user from this folder of photos")
+    parser.add_argument("--blur", type=float, default=50.0,
+                        help="anti-quality copies: Gaussian blur radius = long side / BLUR (50: heavy)")
     args = parser.parse_args()
     results: dict = {"noise": args.noise, "repeats": args.repeats, "users": {}}
     if args.anti_quality:
-        results["anti_quality"] = run_anti_quality(args.anti_quality)
+        results["anti_quality"] = run_anti_quality(args.anti_quality, args.blur)
     if args.library:
         with find_catalog_for(args.library) as catalog:
             raw = read_raw_features(catalog)
@@ -248,18 +251,18 @@ def main() -> None:
         args.json.write_text(json.dumps(results, indent=2))
 
 
-def run_anti_quality(photos: Path) -> dict:
+def run_anti_quality(photos: Path, blur: float = 50.0) -> dict:
     """Build the anti-quality library (isolated catalog folders) and measure it before and after."""
     results = {}
     with tempfile.TemporaryDirectory(prefix="anti-quality-home-") as home:
         saved = {name: os.environ.get(name) for name in ("XDG_DATA_HOME", "XDG_CACHE_HOME")}
         os.environ.update({name: str(Path(home) / name) for name in saved})
         try:
-            root = anti_quality_library(photos)
+            root = anti_quality_library(photos, blur=blur)
             for label, on in (("before", False), ("after", True)):
                 with constraints(on):
                     results[label] = found = anti_quality(root)
-                print(f"anti-quality user ({label}: technical sign constraints {'on' if on else 'off'}): model "
+                print(f"anti-quality user, blur 1/{blur:g} ({label}: technical sign constraints {'on' if on else 'off'}): model "
                       f"{found['status']}, clean photo above its blurred copy in {found['clean_above_blurred']} of "
                       f"{found['pairs']} pairs ({found['blurred_among_picks']} blurred copies among the 18 picks)",
                       flush=True)

@@ -46,16 +46,19 @@ TECHNICAL_SIGNS = {
     "blurry": -1, "eyes_closed": -1, "score_technical": +1, "score_pairwise": +1,
 }
 #: The learnt taste part of a personal score is squashed into -TASTE_CAP..TASTE_CAP (a monotone
-#: map: the taste order of photos is unchanged). When the user's decisions favour photos flagged
-#: with a defect (decided flagged photos have a clearly higher mean utility than decided unflagged
-#: ones: more than :data:`DEFECT_EVIDENCE` standard errors), the model could learn the defect by
-#: another name (the look of a blurred photo), so the flag then costs a fixed amount larger than
-#: the whole taste range: a blurred or closed-eyes copy of a photo ranks below the photo whatever
-#: the user picked. Decisions that do not favour the flag cost nothing, so ordinary tastes keep
-#: their order (a fixed cost for everyone measurably hurt them).
+#: map: the taste order of photos is unchanged). When the user's decisions clearly favour a defect
+#: (decided photos flagged blurry or eyes-closed have a higher mean utility than the others, or
+#: utility falls as a technical measure improves: beyond :data:`DEFECT_EVIDENCE` standard errors),
+#: the model could learn the defect by another name (the look of a blurred photo), so the defect
+#: then gets a fixed cost on top of the taste: a flag costs more than the whole taste range, a
+#: technical measure :data:`DEFECT_SLOPE` per standard deviation. A blurred or closed-eyes copy
+#: of a photo then ranks below the photo whatever the user picked. Decisions that do not favour a
+#: defect pay nothing for it, so ordinary tastes keep their order (a fixed cost for everyone
+#: measurably hurt them).
 TASTE_CAP = 1.5
 DEFECT_PENALTIES = {"blurry": 3.5, "eyes_closed": 3.5}
-DEFECT_EVIDENCE = 2.0
+DEFECT_SLOPE = 3.5
+DEFECT_EVIDENCE = 3.0
 _PCA_SAMPLE = 4000
 
 
@@ -94,10 +97,14 @@ class FeatureSpace:
         flags the decisions favour (``decided`` rows of ``features`` with their ``utility``); zero elsewhere."""
         term = np.zeros(len(self.names))
         for j, name in enumerate(self.names):
-            if name in TECHNICAL_SIGNS and name in DEFECT_PENALTIES:
+            if name not in TECHNICAL_SIGNS:
+                continue
+            if name in DEFECT_PENALTIES:
                 flagged = features[decided, j] * self.scale[j] + self.center[j] > 0.5
                 if _clearly_higher(utility[flagged], utility[~flagged]):
                     term[j] = -DEFECT_PENALTIES[name] * self.scale[j]
+            elif _clearly_falling(TECHNICAL_SIGNS[name] * features[decided, j], utility):
+                term[j] = TECHNICAL_SIGNS[name] * DEFECT_SLOPE
         return term
 
     def signs(self) -> np.ndarray:
@@ -219,6 +226,14 @@ def _clearly_higher(a: np.ndarray, b: np.ndarray) -> bool:
         return False
     error = np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b))
     return bool(a.mean() - b.mean() > DEFECT_EVIDENCE * max(error, 1e-9))
+
+
+def _clearly_falling(x: np.ndarray, y: np.ndarray) -> bool:
+    """``y`` falls as ``x`` grows: Pearson's r below zero by more than :data:`DEFECT_EVIDENCE` standard errors."""
+    if len(x) < 4 or x.std() == 0 or y.std() == 0:
+        return False
+    r = float(np.corrcoef(x, y)[0, 1])
+    return r < 0 and abs(r) * np.sqrt((len(x) - 2) / max(1.0 - r * r, 1e-12)) > DEFECT_EVIDENCE
 
 
 def _column_moments(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

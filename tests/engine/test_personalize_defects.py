@@ -16,7 +16,7 @@ PHOTOS = 300
 PAIRS = 20  # photos 1..20 are clean, 21..40 their blurred copies
 
 
-def _blurred_copies(catalog, vectors: np.ndarray) -> None:
+def _blurred_copies(catalog, vectors: np.ndarray, flagged: bool = True) -> None:
     """Photos 21..40 become blurred copies of 1..20: the same embedding moved along one "blur" direction
     (an embedding sees blur too), a softer subject, flagged blurry, and a lower technical score."""
     blur = np.zeros(DIM, dtype=np.float32)
@@ -29,8 +29,8 @@ def _blurred_copies(catalog, vectors: np.ndarray) -> None:
             score = conn.execute("SELECT sort_score FROM photo_analysis WHERE photo_id = ?", (clean,)).fetchone()[0]
             conn.execute("UPDATE photo_analysis SET sort_score = ? WHERE photo_id = ?", (score - 2.5, copy))
             cues = {"contrast_rms": 0.1, "subject_sharpness": 0.1}
-            conn.execute("UPDATE photo_cues SET cues = ?, blurry = 1, subject_sharpness = 0.1 WHERE photo_id = ?",
-                         (json.dumps(cues), copy))
+            conn.execute("UPDATE photo_cues SET cues = ?, blurry = ?, subject_sharpness = 0.1 WHERE photo_id = ?",
+                         (json.dumps(cues), int(flagged), copy))
             conn.execute("INSERT INTO photo_scores(photo_id, task, model, model_sha256, score, raw) "
                          "VALUES (?, 'technical', 'q', '', ?, '[]'), (?, 'technical', 'q', '', ?, '[]')",
                          (clean, score, copy, score - 2.5))
@@ -66,6 +66,16 @@ def test_the_anti_quality_user_never_teaches_that_blur_is_good(library):
     assert _clean_above_blurred(library) == PAIRS
 
 
+def test_mildly_blurred_copies_not_flagged_blurry_still_rank_below(tmp_path):
+    """No blurry flag to lean on: the softer subject and lower technical score still decide."""
+    catalog, vectors = analysed_catalog(tmp_path / "mild", PHOTOS)
+    _blurred_copies(catalog, vectors, flagged=False)
+    _anti_quality_user(catalog)
+    taste.personalize(catalog)
+    assert _clean_above_blurred(catalog) == PAIRS
+    catalog.close()
+
+
 def test_without_the_constraints_the_same_decisions_teach_blur(library, monkeypatch):
     """The check above can fail: the unconstrained model ranks blurred copies first."""
     monkeypatch.setattr(feature_module, "TECHNICAL_SIGNS", {})
@@ -91,8 +101,8 @@ def test_the_defect_term_and_cap_survive_export(library, tmp_path):
     again = taste.PersonalModel.from_bytes(model.to_bytes())
     assert again.cap == model.cap == feature_module.TASTE_CAP and again.cap > 0
     np.testing.assert_array_equal(again.defects, model.defects)
-    blurry = list(model.space.names).index("blurry")
-    assert model.defects[blurry] / model.space.scale[blurry] == pytest.approx(-feature_module.DEFECT_PENALTIES["blurry"])
+    signs = model.space.signs()
+    assert model.defects.any() and np.all(model.defects * signs >= 0) and not model.defects[signs == 0].any()
     assert feature_module.DEFECT_PENALTIES["blurry"] > 2 * feature_module.TASTE_CAP
 
 
@@ -108,3 +118,15 @@ def test_a_taste_that_does_not_favour_a_defect_pays_nothing_for_it(tmp_path):
     model = taste.load_model(catalog)
     assert report.status == "active" and not model.defects.any()
     catalog.close()
+
+
+def test_a_best_frame_changed_by_taste_says_so():
+    from engine.analysis.best_shot import RankedShot
+    from engine.personalize.scoring import _say_taste_changed
+
+    shots = [RankedShot(2, 1, 0.8, True, ("your taste prefers it",)), RankedShot(1, 2, 0.6, False, ("softer than #1",)),
+             RankedShot(3, 3, 0.1, False, ())]
+    changed = _say_taste_changed(shots, generic_best=1)
+    assert changed[0].reasons == ("your taste prefers it to #2",)
+    assert changed[1].reasons == ("your taste prefers #1", "softer than #1") and changed[2].reasons == ()
+    assert _say_taste_changed(shots, generic_best=2) == shots, "the same best frame: nothing to tell"
