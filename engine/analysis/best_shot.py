@@ -17,8 +17,8 @@ Cues nobody in the group has are dropped and the remaining weights renormalised.
 are penalties on top, because no other cue outweighs them for a photographer: a frame flagged
 blurry loses :data:`BLURRY_PENALTY`, and a frame whose prominent head is cut by the frame edge
 loses :data:`CUT_PENALTY` times the share of the head cut off beyond the group's best-framed
-frame (:mod:`engine.analysis.framing`); a frame where a prominent face of the burst is not
-found at all counts as cut by :data:`MISSING_FACE_CUT`. The range floors stop tiny differences (0.2 points of
+frame (:mod:`engine.analysis.framing`); a frame where the burst's main face is not found at
+all counts as cut by :data:`MISSING_FACE_CUT`. The range floors stop tiny differences (0.2 points of
 quality) from deciding alone. Without a burst ranker, eyes and sharpness lead: closed eyes and
 missed focus are the faults photographers cull bursts for.
 
@@ -36,9 +36,12 @@ from engine.analysis.framing import FrameCheck
 WEIGHTS = {"pairwise": 0.40, "eyes": 0.30, "sharpness": 0.20, "quality": 0.10}
 BLURRY_PENALTY = 0.2
 CUT_PENALTY = 2.5
-#: The cut counted for a frame showing fewer prominent faces than another frame of its burst
-#: (a face that left the frame, or turned away, is no longer detected).
+#: The cut counted for a frame where the burst's main face is not found (it left the frame, or
+#: turned away): the group's largest face is a main subject (side at least :data:`MAIN_FACE` of
+#: the short side) and this frame has no face half that size. Crowds of small faces, whose
+#: detections come and go from frame to frame, do not count.
 MISSING_FACE_CUT = 0.4
+MAIN_FACE = 0.15
 _SHARPNESS_RANGE_FLOOR = 0.1
 _QUALITY_RANGE_FLOOR = 1.0
 #: A difference worth a reason: relative sharpness / quality points / win probability / head share cut.
@@ -98,9 +101,13 @@ def _penalty(shots: Sequence[ShotEvidence], i: int) -> float:
 
 
 def _cuts(shots: Sequence[ShotEvidence]) -> list[float]:
-    """Each frame's head cut share, a face missing from it counting :data:`MISSING_FACE_CUT`."""
-    most = max(s.framing.faces for s in shots)
-    return [max(s.framing.cut, MISSING_FACE_CUT if s.framing.faces < most else 0.0) for s in shots]
+    """Each frame's head cut share, the main face missing from it counting :data:`MISSING_FACE_CUT`."""
+    return [max(s.framing.cut, MISSING_FACE_CUT if _main_face_missing(s, shots) else 0.0) for s in shots]
+
+
+def _main_face_missing(shot: ShotEvidence, shots: Sequence[ShotEvidence]) -> bool:
+    main = max(s.framing.largest for s in shots)
+    return main >= MAIN_FACE and shot.framing.largest < 0.5 * main
 
 
 def _relative_cues(shots: Sequence[ShotEvidence], pairwise: PairwiseProbability | None) -> dict[str, list[float]]:
@@ -135,7 +142,7 @@ def _reasons(shots, cues, i: int, order: list[int], taste: bool = False) -> tupl
     found: list[str] = []
     found.extend(_eyes_reasons(me, other, best, tag))
     found.extend(_framing_reasons(me, other, best, tag))
-    if me.framing.faces < other.framing.faces:
+    if _main_face_missing(me, shots) and not _main_face_missing(other, shots):
         found.append("face not visible")
     if me.blurry:
         found.append(blur_words(me.blur_reason))

@@ -41,6 +41,7 @@ class FrameCheck:
     visible: float = 1.0          # visible share of the worst-cut head, 0..1 (1 = all whole)
     edge: str | None = None       # left | right | top | bottom, where that head is cut most
     faces: int = 0                # prominent faces checked
+    largest: float = 0.0          # side of the largest face, as a fraction of the photo's short side
 
     @property
     def cut(self) -> float:
@@ -59,7 +60,7 @@ def frame_check(boxes: Sequence[Box], width: int | None, height: int | None) -> 
     if not checked:
         return FrameCheck()
     visible, edge = min(checked, key=lambda found: found[0])
-    return FrameCheck(visible, edge, len(checked))
+    return FrameCheck(visible, edge, len(checked), largest / short)
 
 def _head(box: Box, width: int, height: int) -> tuple[Box, float]:
     """The head's estimated full box in pixels (face box completed, plus headroom) and the face side."""

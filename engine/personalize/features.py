@@ -47,8 +47,9 @@ TECHNICAL_SIGNS = {
 }
 #: The learnt taste part of a personal score is squashed into -TASTE_CAP..TASTE_CAP (a monotone
 #: map: the taste order of photos is unchanged). When the user's decisions clearly favour a defect
-#: (decided photos flagged blurry or eyes-closed have a higher mean utility than the others, or
-#: utility falls as a technical measure improves: beyond :data:`DEFECT_EVIDENCE` standard errors),
+#: (utility falls as a technical measure improves or rises with a blurry / eyes-closed flag, with a
+#: correlation of at least :data:`DEFECT_EFFECT` and beyond :data:`DEFECT_EVIDENCE` standard errors;
+#: a taste that merely leans the same way, such as liking animals that are often noisier, does not),
 #: the model could learn the defect by another name (the look of a blurred photo), so the defect
 #: then gets a fixed cost on top of the taste: a flag costs more than the whole taste range, a
 #: technical measure :data:`DEFECT_SLOPE` per standard deviation. A blurred or closed-eyes copy
@@ -59,6 +60,7 @@ TASTE_CAP = 1.5
 DEFECT_PENALTIES = {"blurry": 3.5, "eyes_closed": 3.5}
 DEFECT_SLOPE = 3.5
 DEFECT_EVIDENCE = 3.0
+DEFECT_EFFECT = 0.4
 _PCA_SAMPLE = 4000
 
 
@@ -97,13 +99,11 @@ class FeatureSpace:
         flags the decisions favour (``decided`` rows of ``features`` with their ``utility``); zero elsewhere."""
         term = np.zeros(len(self.names))
         for j, name in enumerate(self.names):
-            if name not in TECHNICAL_SIGNS:
+            if name not in TECHNICAL_SIGNS or not _clearly_falling(TECHNICAL_SIGNS[name] * features[decided, j], utility):
                 continue
             if name in DEFECT_PENALTIES:
-                flagged = features[decided, j] * self.scale[j] + self.center[j] > 0.5
-                if _clearly_higher(utility[flagged], utility[~flagged]):
-                    term[j] = -DEFECT_PENALTIES[name] * self.scale[j]
-            elif _clearly_falling(TECHNICAL_SIGNS[name] * features[decided, j], utility):
+                term[j] = -DEFECT_PENALTIES[name] * self.scale[j]
+            else:
                 term[j] = TECHNICAL_SIGNS[name] * DEFECT_SLOPE
         return term
 
@@ -220,20 +220,14 @@ def _principal_axes(look: np.ndarray | None, components: int) -> tuple[np.ndarra
     return mean, vt[:k].T.copy()
 
 
-def _clearly_higher(a: np.ndarray, b: np.ndarray) -> bool:
-    """Mean of ``a`` above mean of ``b`` by more than :data:`DEFECT_EVIDENCE` standard errors."""
-    if len(a) < 2 or len(b) < 2:
-        return False
-    error = np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b))
-    return bool(a.mean() - b.mean() > DEFECT_EVIDENCE * max(error, 1e-9))
-
-
 def _clearly_falling(x: np.ndarray, y: np.ndarray) -> bool:
-    """``y`` falls as ``x`` grows: Pearson's r below zero by more than :data:`DEFECT_EVIDENCE` standard errors."""
+    """``y`` falls as ``x`` grows, strongly (Pearson's r at most -:data:`DEFECT_EFFECT`) and surely
+    (more than :data:`DEFECT_EVIDENCE` standard errors below zero)."""
     if len(x) < 4 or x.std() == 0 or y.std() == 0:
         return False
     r = float(np.corrcoef(x, y)[0, 1])
-    return r < 0 and abs(r) * np.sqrt((len(x) - 2) / max(1.0 - r * r, 1e-12)) > DEFECT_EVIDENCE
+    sure = abs(r) * np.sqrt((len(x) - 2) / max(1.0 - r * r, 1e-12)) > DEFECT_EVIDENCE
+    return r <= -DEFECT_EFFECT and sure
 
 
 def _column_moments(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

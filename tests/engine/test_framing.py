@@ -18,7 +18,7 @@ MAX_REASON = 34
 
 def test_a_face_box_touching_no_edge_is_whole():
     check = frame_check([(0.3, 0.3, 0.5, 0.5)], 1000, 1000)
-    assert check == FrameCheck(visible=1.0, edge=None, faces=1)
+    assert check == FrameCheck(visible=1.0, edge=None, faces=1, largest=pytest.approx(0.2))
 
 
 @pytest.mark.parametrize("box, edge, cut", [
@@ -50,7 +50,7 @@ def test_small_or_background_faces_do_not_decide_framing():
     tiny = (0.0, 0.5, 0.02, 0.53)  # 3 % of the short side, at the edge
     assert frame_check([tiny], 1000, 1000).faces == 0
     main, bystander = (0.3, 0.3, 0.6, 0.6), (0.0, 0.4, 0.05, 0.5)  # a third of the main face's side
-    assert frame_check([main, bystander], 1000, 1000) == FrameCheck(1.0, None, 1)
+    assert frame_check([main, bystander], 1000, 1000) == FrameCheck(1.0, None, 1, pytest.approx(0.3))
     assert frame_check([], 1000, 1000) == FrameCheck() and frame_check([main], None, None) == FrameCheck()
 
 
@@ -64,6 +64,15 @@ def test_the_whole_subject_wins_over_a_sharper_better_liked_cut_frame():
     assert [r.key for r in ranked] == ["whole", "cut"]
     assert "face whole (cut off in #2)" in ranked[0].reasons
     assert "face cut off at the left edge" in ranked[1].reasons
+
+
+def test_a_frame_that_lost_the_main_face_loses_but_crowds_do_not_count():
+    portrait = frame_check([(0.3, 0.3, 0.6, 0.6)], 1000, 1000)
+    ranked = rank_group([ShotEvidence("gone", quality=5.5), ShotEvidence("there", quality=5.0, framing=portrait)])
+    assert ranked[0].key == "there" and "face not visible" in ranked[1].reasons
+    crowd = frame_check([(0.1, 0.3, 0.15, 0.35), (0.5, 0.3, 0.55, 0.35)], 1000, 1000)  # faces 5 % of the side
+    ranked = rank_group([ShotEvidence("fewer", quality=5.5), ShotEvidence("more", quality=5.0, framing=crowd)])
+    assert ranked[0].key == "fewer" and "face not visible" not in ranked[1].reasons
 
 
 def test_equally_framed_frames_are_not_penalised_or_told_about_it():
