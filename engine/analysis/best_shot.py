@@ -148,10 +148,11 @@ def _reasons(shots, cues, i: int, order: list[int], taste: bool = False) -> tupl
         found.append(blur_words(me.blur_reason))
     if "sharpness" in cues:
         delta = cues["sharpness"][i] - cues["sharpness"][rival]
+        what = " eyes" if _eyes_judged(me, other) else ""
         if delta >= _SHARPER:
-            found.append(f"{'sharper eyes' if _eyes_judged(me, other) else 'sharper'} than {tag}")
+            found.append(f"sharper{what} than {tag}")
         elif delta <= -_SHARPER:
-            found.append(f"softer than {tag}")
+            found.append(f"softer{what} than {tag}")
     if me.quality is not None and other.quality is not None and abs(me.quality - other.quality) >= _BETTER_QUALITY:
         found.append(f"{'better' if me.quality > other.quality else 'poorer'} image quality than {tag}")
     if "pairwise" in cues:
