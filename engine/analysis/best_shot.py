@@ -157,7 +157,7 @@ def _reasons(shots, cues, i: int, order: list[int], taste: bool = False) -> tupl
         found.append(f"{'better' if me.quality > other.quality else 'poorer'} image quality than {tag}")
     if "pairwise" in cues:
         found.extend(_preference_reasons(cues["pairwise"][i] - cues["pairwise"][rival], best, tag, taste))
-    if best and not found:
+    if not found:
         found.append(f"close call with {tag}")
     return tuple(found)
 
