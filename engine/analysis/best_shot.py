@@ -85,29 +85,22 @@ def rank_group(shots: Sequence[ShotEvidence], pairwise: PairwiseProbability | No
     if not shots:
         return []
     cues = _relative_cues(shots, pairwise)
-    scores = [_combine(i, cues) - _penalty(shots, i) for i in range(len(shots))]
+    missing = _main_face_missing(shots)
+    cuts = [max(s.framing.cut, MISSING_FACE_CUT if gone else 0.0) for s, gone in zip(shots, missing)]
+    scores = [_combine(i, cues) - (BLURRY_PENALTY if s.blurry else 0.0) - CUT_PENALTY * (cuts[i] - min(cuts))
+              for i, s in enumerate(shots)]
     order = sorted(range(len(shots)), key=lambda i: -scores[i])
     ranked = []
     for rank, i in enumerate(order, start=1):
-        reasons = _reasons(shots, cues, i, order, taste) if len(shots) > 1 else ()
+        reasons = _reasons(shots, cues, i, order, taste, missing) if len(shots) > 1 else ()
         ranked.append(RankedShot(shots[i].key, rank, round(scores[i], 4), rank == 1, reasons))
     return ranked
 
 
-def _penalty(shots: Sequence[ShotEvidence], i: int) -> float:
-    """Blur, and the share of a head cut off beyond the best-framed frame of the group."""
-    cuts = _cuts(shots)
-    return (BLURRY_PENALTY if shots[i].blurry else 0.0) + CUT_PENALTY * (cuts[i] - min(cuts))
-
-
-def _cuts(shots: Sequence[ShotEvidence]) -> list[float]:
-    """Each frame's head cut share, the main face missing from it counting :data:`MISSING_FACE_CUT`."""
-    return [max(s.framing.cut, MISSING_FACE_CUT if _main_face_missing(s, shots) else 0.0) for s in shots]
-
-
-def _main_face_missing(shot: ShotEvidence, shots: Sequence[ShotEvidence]) -> bool:
+def _main_face_missing(shots: Sequence[ShotEvidence]) -> list[bool]:
+    """Per frame: the burst's main face (see :data:`MISSING_FACE_CUT`) is not found in it."""
     main = max(s.framing.largest for s in shots)
-    return main >= MAIN_FACE and shot.framing.largest < 0.5 * main
+    return [main >= MAIN_FACE and s.framing.largest < 0.5 * main for s in shots]
 
 
 def _relative_cues(shots: Sequence[ShotEvidence], pairwise: PairwiseProbability | None) -> dict[str, list[float]]:
@@ -133,7 +126,7 @@ def _combine(i: int, cues: dict[str, list[float]]) -> float:
     return sum(WEIGHTS[name] * values[i] for name, values in cues.items()) / total if total else 0.0
 
 
-def _reasons(shots, cues, i: int, order: list[int], taste: bool = False) -> tuple[str, ...]:
+def _reasons(shots, cues, i: int, order: list[int], taste: bool, missing: list[bool]) -> tuple[str, ...]:
     """Why frame ``i`` won against the runner-up, or lost against the winner, in a photographer's words."""
     best = i == order[0]
     rival = order[1] if best else order[0]
@@ -142,7 +135,7 @@ def _reasons(shots, cues, i: int, order: list[int], taste: bool = False) -> tupl
     found: list[str] = []
     found.extend(_eyes_reasons(me, other, best, tag))
     found.extend(_framing_reasons(me, other, best, tag))
-    if _main_face_missing(me, shots) and not _main_face_missing(other, shots):
+    if missing[i] and not missing[rival]:
         found.append("face not visible")
     if me.blurry:
         found.append(blur_words(me.blur_reason))
