@@ -19,23 +19,35 @@ Timing: a 6,000-photo catalog made of the library's real feature rows (jittered 
 gets 5,000 decisions and ``personalize`` is timed end to end, beside the time to just read
 the features (the floor any method pays) measured in the same run.
 
+The anti-quality user (``--anti-quality PHOTOS``): a library of 20 real photos and a heavily
+blurred copy of each (Gaussian blur, radius 1/50 of the long side) is analysed; the user rejects
+the 18 photos with the best generic score (technically best) and picks 18 of the others at
+random. After personalizing, the share of the 20 clean/blurred pairs whose clean photo gets the
+higher personal score must be 100 %: technical defects keep their sign whatever the decisions
+say (:data:`engine.personalize.features.TECHNICAL_SIGNS`). Every measurement is printed twice in
+the same run, with the sign constraints off (``before``: the old behaviour) and on (``after``),
+so held-out accuracy on the ordinary users can be compared.
+
     photocull-cli analyze /path/to/photos          # once: features come from the shipped models
-    python bench/personalize.py /path/to/photos --repeats 5
+    python bench/personalize.py /path/to/photos --repeats 5 --anti-quality /path/to/photos
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from engine.decisions.record import find_catalog_for
 from engine.library.catalog import Catalog
+from engine.personalize import features as feature_module
 from engine.personalize import load_model, personalize
 from engine.personalize.features import read_raw_features
 
@@ -146,37 +158,118 @@ def _pair_accuracy(scores: np.ndarray, truth: np.ndarray) -> float:
     return float(((s[mask] > 0) + 0.5 * (s[mask] == 0)).mean())
 
 
+@contextlib.contextmanager
+def constraints(on: bool):
+    """The technical sign constraints as shipped (on) or switched off (the behaviour before them)."""
+    shipped = dict(feature_module.TECHNICAL_SIGNS)
+    if not on:
+        feature_module.TECHNICAL_SIGNS.clear()
+    try:
+        yield
+    finally:
+        feature_module.TECHNICAL_SIGNS.update(shipped)
+
+
+def anti_quality_library(photos: Path, count: int = 20, blur: float = 50.0) -> Path:
+    """``count`` real photos (evenly spread over the sorted folder) and a copy of each blurred with a
+    Gaussian of radius long side / ``blur``."""
+    from engine.analysis import analyze_library
+    from engine.library.scan import scan_library
+
+    files = sorted(photos.glob("*.jpg"))
+    root = Path(tempfile.mkdtemp(prefix="anti-quality-"))
+    for path in files[:: max(1, len(files) // count)][:count]:
+        with Image.open(path) as image:
+            image = image.convert("RGB")
+            image.thumbnail((800, 800))
+            image.save(root / f"{path.stem}.jpg", quality=92)
+            image.filter(ImageFilter.GaussianBlur(max(image.size) / blur)).save(root / f"{path.stem}_blurred.jpg", quality=92)
+    scan_library(root)
+    analyze_library(root)
+    return root
+
+
+def anti_quality(root: Path, rejects: int = 18, picks: int = 18) -> dict:
+    """Reject the technically best, pick others at random, personalize; clean above blurred?"""
+    with Catalog.open(root, create=False) as catalog:
+        raw = read_raw_features(catalog)
+        names = {p.id: Path(p.path).stem for p in catalog.photos()}
+        order = np.argsort(-np.nan_to_num(raw.generic, nan=-np.inf))
+        rest = np.random.default_rng(0).permutation(order[rejects:])[:picks]
+        ids = np.r_[raw.photo_ids[order[:rejects]], raw.photo_ids[rest]]
+        _write_decisions(catalog, ids, np.r_[np.ones(rejects), np.full(picks, 5)])
+        blurred_picked = sum(names[int(i)].endswith("_blurred") for i in raw.photo_ids[rest])
+        report = personalize(catalog)
+        model = load_model(catalog)
+        scores = dict(zip(raw.photo_ids.tolist(), model.scores(raw).tolist())) if model else {}
+    by_name = {names[pid]: score for pid, score in scores.items()}
+    pairs = [(by_name[n], by_name[f"{n}_blurred"]) for n in by_name if f"{n}_blurred" in by_name]
+    right = sum(clean > blurred for clean, blurred in pairs)
+    return {"status": report.status, "pairs": len(pairs), "clean_above_blurred": right,
+            "blurred_among_picks": int(blurred_picked)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("library", type=Path, help="an analysed library (photocull-cli analyze DIR)")
+    parser.add_argument("library", type=Path, nargs="?", help="an analysed library (photocull-cli analyze DIR)")
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 30, 50, 100, 200, 400])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--noise", type=float, default=0.5, help="decision noise, in standard deviations of the taste")
     parser.add_argument("--users", nargs="+", default=["warm", "wide", "animals"])
     parser.add_argument("--no-timing", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--anti-quality", type=Path, metavar="PHOTOS",
+                        help="also build and test the anti-quality user from this folder of photos")
+    parser.add_argument("--blur", type=float, default=50.0,
+                        help="anti-quality copies: Gaussian blur radius = long side / BLUR (50: heavy)")
     args = parser.parse_args()
     results: dict = {"noise": args.noise, "repeats": args.repeats, "users": {}}
-    with find_catalog_for(args.library) as catalog:
-        raw = read_raw_features(catalog)
-        hidden = properties(catalog, raw.photo_ids)
-        generic = np.nan_to_num(raw.generic, nan=float(np.nanmean(raw.generic)))
-        print(f"{len(raw.photo_ids)} analysed photos; look features from {raw.look_model}")
-        for user in args.users:
-            print(f"simulated user who likes {user}:")
-            rows = simulate(catalog, hidden[user], raw.photo_ids, args.sizes, args.repeats, args.noise, generic)
-            beats = [r["decisions"] for r in rows if r["personal"] > r["generic"] + 0.02]
-            results["users"][user] = {"rows": rows, "decisions_to_beat_generic": beats[0] if beats else None}
-            print(f"  -> beats the generic ranking from N = {beats[0] if beats else 'never (in the sizes tried)'}")
-        with catalog.transaction() as conn:
-            conn.execute("DELETE FROM decisions")
-        if not args.no_timing:
-            results["timing"] = timing(catalog)
-            t = results["timing"]
-            print(f"timing: personalize on {t['decisions']} decisions / {t['photos']} photos: {t['personalize_seconds']:.2f} s "
-                  f"({t['ratio_to_feature_read']:.1f}x reading the features, {t['read_features_seconds']:.2f} s); target < 10 s")
+    if args.anti_quality:
+        results["anti_quality"] = run_anti_quality(args.anti_quality, args.blur)
+    if args.library:
+        with find_catalog_for(args.library) as catalog:
+            raw = read_raw_features(catalog)
+            hidden = properties(catalog, raw.photo_ids)
+            generic = np.nan_to_num(raw.generic, nan=float(np.nanmean(raw.generic)))
+            print(f"{len(raw.photo_ids)} analysed photos; look features from {raw.look_model}")
+            for user in args.users:
+                for label, on in (("before", False), ("after", True)):
+                    print(f"simulated user who likes {user}, technical sign constraints {'on' if on else 'off'} ({label}):")
+                    with constraints(on):
+                        rows = simulate(catalog, hidden[user], raw.photo_ids, args.sizes, args.repeats, args.noise, generic)
+                    beats = [r["decisions"] for r in rows if r["personal"] > r["generic"] + 0.02]
+                    results["users"][f"{user}/{label}"] = {"rows": rows, "decisions_to_beat_generic": beats[0] if beats else None}
+                    print(f"  -> beats the generic ranking from N = {beats[0] if beats else 'never (in the sizes tried)'}")
+            with catalog.transaction() as conn:
+                conn.execute("DELETE FROM decisions")
+            if not args.no_timing:
+                results["timing"] = timing(catalog)
+                t = results["timing"]
+                print(f"timing: personalize on {t['decisions']} decisions / {t['photos']} photos: {t['personalize_seconds']:.2f} s "
+                      f"({t['ratio_to_feature_read']:.1f}x reading the features, {t['read_features_seconds']:.2f} s); target < 10 s")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
+
+
+def run_anti_quality(photos: Path, blur: float = 50.0) -> dict:
+    """Build the anti-quality library (isolated catalog folders) and measure it before and after."""
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="anti-quality-home-") as home:
+        saved = {name: os.environ.get(name) for name in ("XDG_DATA_HOME", "XDG_CACHE_HOME")}
+        os.environ.update({name: str(Path(home) / name) for name in saved})
+        try:
+            root = anti_quality_library(photos, blur=blur)
+            for label, on in (("before", False), ("after", True)):
+                with constraints(on):
+                    results[label] = found = anti_quality(root)
+                print(f"anti-quality user, blur 1/{blur:g} ({label}: technical sign constraints {'on' if on else 'off'}): model "
+                      f"{found['status']}, clean photo above its blurred copy in {found['clean_above_blurred']} of "
+                      f"{found['pairs']} pairs ({found['blurred_among_picks']} blurred copies among the 18 picks)",
+                      flush=True)
+        finally:
+            for name, value in saved.items():
+                os.environ.pop(name) if value is None else os.environ.__setitem__(name, value)
+    return results
 
 
 if __name__ == "__main__":

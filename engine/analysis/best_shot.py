@@ -6,30 +6,49 @@ Every cue is made relative to the group, because a burst is judged against itsel
 ============  ======  ==========================================================
 cue           weight  value in 0..1
 ============  ======  ==========================================================
-pairwise      0.40    mean probability of beating each other frame (burst ranker)
+pairwise      0.40    mean probability of beating each other frame (burst ranker,
+                      or the user's personal model)
 eyes          0.30    fraction of faces with open eyes (only if a frame has faces)
 sharpness     0.20    subject sharpness relative to the group: (s - min) / max(range, 0.1)
 quality       0.10    quality score relative to the group: (q - min) / max(range, 1.0)
 ============  ======  ==========================================================
 
-Cues nobody in the group has are dropped and the remaining weights renormalised; a frame
-flagged blurry loses :data:`BLURRY_PENALTY`. The range floors stop tiny differences (0.2
-points of quality) from deciding alone. Without a burst ranker, eyes and sharpness lead:
-closed eyes and missed focus are the faults photographers cull bursts for.
+Cues nobody in the group has are dropped and the remaining weights renormalised. Two faults
+are penalties on top, because no other cue outweighs them for a photographer: a frame flagged
+blurry loses :data:`BLURRY_PENALTY`, and a frame whose prominent head is cut by the frame edge
+loses :data:`CUT_PENALTY` times the share of the head cut off beyond the group's best-framed
+frame (:mod:`engine.analysis.framing`); a frame where the burst's main face is not found at
+all counts as cut by :data:`MISSING_FACE_CUT`. The range floors stop tiny differences (0.2 points of
+quality) from deciding alone. Without a burst ranker, eyes and sharpness lead: closed eyes and
+missed focus are the faults photographers cull bursts for.
+
+Reasons are short phrases a photographer reads under a thumbnail ("sharper than #2", "face
+cut off at the left edge", "eyes closed"); they never name a model or a number from one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from engine.analysis.framing import FrameCheck
 
 WEIGHTS = {"pairwise": 0.40, "eyes": 0.30, "sharpness": 0.20, "quality": 0.10}
 BLURRY_PENALTY = 0.2
+CUT_PENALTY = 2.5
+#: The cut counted for a frame where the burst's main face is not found (it left the frame, or
+#: turned away): the group's largest face is a main subject (side at least :data:`MAIN_FACE` of
+#: the short side) and this frame has no face half that size. Crowds of small faces, whose
+#: detections come and go from frame to frame, do not count.
+MISSING_FACE_CUT = 0.4
+MAIN_FACE = 0.15
 _SHARPNESS_RANGE_FLOOR = 0.1
 _QUALITY_RANGE_FLOOR = 1.0
-#: A difference worth a reason: relative sharpness / quality points / win probability.
+#: A difference worth a reason: relative sharpness / quality points / win probability / head share cut.
 _SHARPER = 0.15
 _BETTER_QUALITY = 0.5
+_PREFERRED = 0.1
+_CUT_NOTICE = 0.05
 
 PairwiseProbability = Callable[[Hashable, Hashable], float]
 
@@ -44,6 +63,8 @@ class ShotEvidence:
     faces: int = 0
     faces_eyes_closed: int = 0
     blurry: bool = False
+    blur_reason: str | None = None  # engine.analysis.cues.judge_blur's reason
+    framing: FrameCheck = field(default_factory=FrameCheck)
 
 
 @dataclass(frozen=True)
@@ -55,18 +76,31 @@ class RankedShot:
     reasons: tuple[str, ...]
 
 
-def rank_group(shots: Sequence[ShotEvidence], pairwise: PairwiseProbability | None = None) -> list[RankedShot]:
-    """Rank a group's frames best first. ``pairwise(a, b)`` = P(frame a is better than frame b)."""
+def rank_group(shots: Sequence[ShotEvidence], pairwise: PairwiseProbability | None = None, *,
+               taste: bool = False) -> list[RankedShot]:
+    """Rank a group's frames best first. ``pairwise(a, b)`` = P(frame a is better than frame b).
+
+    ``taste``: ``pairwise`` is the user's personal model, and the reasons say so.
+    """
     if not shots:
         return []
     cues = _relative_cues(shots, pairwise)
-    scores = [_combine(i, cues) - (BLURRY_PENALTY if s.blurry else 0.0) for i, s in enumerate(shots)]
+    missing = _main_face_missing(shots)
+    cuts = [max(s.framing.cut, MISSING_FACE_CUT if gone else 0.0) for s, gone in zip(shots, missing)]
+    scores = [_combine(i, cues) - (BLURRY_PENALTY if s.blurry else 0.0) - CUT_PENALTY * (cuts[i] - min(cuts))
+              for i, s in enumerate(shots)]
     order = sorted(range(len(shots)), key=lambda i: -scores[i])
     ranked = []
     for rank, i in enumerate(order, start=1):
-        reasons = _reasons(shots, cues, i, order) if len(shots) > 1 else ()
+        reasons = _reasons(shots, cues, i, order, taste, missing) if len(shots) > 1 else ()
         ranked.append(RankedShot(shots[i].key, rank, round(scores[i], 4), rank == 1, reasons))
     return ranked
+
+
+def _main_face_missing(shots: Sequence[ShotEvidence]) -> list[bool]:
+    """Per frame: the burst's main face (see :data:`MISSING_FACE_CUT`) is not found in it."""
+    main = max(s.framing.largest for s in shots)
+    return [main >= MAIN_FACE and s.framing.largest < 0.5 * main for s in shots]
 
 
 def _relative_cues(shots: Sequence[ShotEvidence], pairwise: PairwiseProbability | None) -> dict[str, list[float]]:
@@ -92,36 +126,79 @@ def _combine(i: int, cues: dict[str, list[float]]) -> float:
     return sum(WEIGHTS[name] * values[i] for name, values in cues.items()) / total if total else 0.0
 
 
-def _reasons(shots, cues, i: int, order: list[int]) -> tuple[str, ...]:
-    """Why frame ``i`` won against the runner-up, or lost against the winner."""
+def _reasons(shots, cues, i: int, order: list[int], taste: bool, missing: list[bool]) -> tuple[str, ...]:
+    """Why frame ``i`` won against the runner-up, or lost against the winner, in a photographer's words."""
     best = i == order[0]
     rival = order[1] if best else order[0]
     me, other = shots[i], shots[rival]
     tag = f"#{order.index(rival) + 1}"
     found: list[str] = []
-    if me.faces and me.faces_eyes_closed:
-        found.append(f"eyes closed on {me.faces_eyes_closed} of {me.faces} face{'s' if me.faces > 1 else ''}")
-    elif best and me.faces and other.faces_eyes_closed:
-        found.append(f"all eyes open ({tag} has closed eyes)")
+    found.extend(_eyes_reasons(me, other, best, tag))
+    found.extend(_framing_reasons(me, other, best, tag))
+    if missing[i] and not missing[rival]:
+        found.append("face not visible")
     if me.blurry:
-        found.append("blurry")
+        found.append(blur_words(me.blur_reason))
     if "sharpness" in cues:
         delta = cues["sharpness"][i] - cues["sharpness"][rival]
+        what = " eyes" if _eyes_judged(me, other) else ""
         if delta >= _SHARPER:
-            found.append(f"subject sharper than {tag}")
+            found.append(f"sharper{what} than {tag}")
         elif delta <= -_SHARPER:
-            found.append(f"subject softer than {tag}")
-    if me.quality is not None and other.quality is not None:
-        delta = me.quality - other.quality
-        if abs(delta) >= _BETTER_QUALITY:
-            word = "higher" if delta > 0 else "lower"
-            found.append(f"{word} quality score than {tag} ({me.quality:.1f} vs {other.quality:.1f})")
+            found.append(f"softer{what} than {tag}")
+    if me.quality is not None and other.quality is not None and abs(me.quality - other.quality) >= _BETTER_QUALITY:
+        found.append(f"{'better' if me.quality > other.quality else 'poorer'} image quality than {tag}")
     if "pairwise" in cues:
-        mine, theirs = cues["pairwise"][i], cues["pairwise"][rival]
-        if best and mine > theirs:
-            found.append(f"burst ranker prefers it ({mine:.0%} average win rate)")
-        elif not best and mine < theirs:
-            found.append(f"burst ranker prefers {tag} ({theirs:.0%} vs {mine:.0%})")
-    if best and not found:
-        found.append(f"best combined score; close call with {tag}")
+        found.extend(_preference_reasons(cues["pairwise"][i] - cues["pairwise"][rival], best, tag, taste))
+    if not found:
+        found.append(f"close call with {tag}")
     return tuple(found)
+
+
+def blur_words(blur_reason: str | None) -> str:
+    """The blur verdict of :func:`engine.analysis.cues.judge_blur` in three words or so."""
+    reason = blur_reason or ""
+    if "focus missed" in reason:
+        return "focus missed"
+    if "whole frame" in reason:
+        return "blurred by shake or motion"
+    return "subject soft"
+
+
+def _eyes_judged(me: ShotEvidence, other: ShotEvidence) -> bool:
+    return bool(me.faces and other.faces)
+
+
+def _eyes_reasons(me: ShotEvidence, other: ShotEvidence, best: bool, tag: str) -> list[str]:
+    if me.faces and me.faces_eyes_closed:
+        return ["eyes closed" if me.faces == 1 else f"eyes closed on {me.faces_eyes_closed} of {me.faces} faces"]
+    if best and me.faces and other.faces_eyes_closed:
+        return [f"eyes open (closed in {tag})"]
+    return []
+
+
+def _framing_reasons(me: ShotEvidence, other: ShotEvidence, best: bool, tag: str) -> list[str]:
+    gap = me.framing.cut - other.framing.cut
+    if gap >= _CUT_NOTICE:
+        return [cut_words(me.framing.edge)]
+    if best and gap <= -_CUT_NOTICE:
+        return [f"face whole (cut off in {tag})"]
+    return []
+
+
+def cut_words(edge: str | None) -> str:
+    """Where a head is cut off, as a photographer says it."""
+    if edge == "top":
+        return "head cut off at the top"
+    if edge == "bottom":
+        return "face cut off at the bottom"
+    return f"face cut off at the {edge} edge" if edge else "face cut off"
+
+
+def _preference_reasons(lead: float, best: bool, tag: str, taste: bool) -> list[str]:
+    """The burst ranker's (or personal model's) preference, when it is clear."""
+    if best and lead >= _PREFERRED:
+        return ["your taste prefers it" if taste else f"stronger frame than {tag}"]
+    if not best and lead <= -_PREFERRED:
+        return [f"your taste prefers {tag}" if taste else f"{tag} is the stronger frame"]
+    return []

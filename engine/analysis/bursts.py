@@ -12,14 +12,17 @@ were taken close together in time if capture times are known:
   thresholds were calibrated, see :data:`CALIBRATED_SCALES`, or :mod:`engine.analysis.descriptor`
   otherwise, each with its own :class:`SimilarityScale`);
 * frames within :data:`RAPID_GAP_S` of each other are judged more leniently (a burst's
-  frames change fast), and so are exposure-bracket frames whose EV differs;
+  frames change fast), and so are exposure-bracket frames whose exposure settings differ;
 * links are joined transitively (union-find): a burst is a chain of similar neighbours.
 
 One ``sensitivity`` in 0..1 (0.5 default) moves every threshold together: higher groups
 more readily (looser look thresholds, longer time window).
 
-A group whose frames step through exposure levels (EV span >= 1 stop in distinct levels,
-within seconds) is a ``bracket``: kept together and not culled to one winner.
+A group is a ``bracket`` (kept together and not culled to one winner) only on evidence: every
+frame has an EXIF capture time and EXIF exposure settings, and the settings step through
+exposure levels (span >= 1 stop in distinct levels) within seconds. A brighter or darker
+*picture* is no evidence (two different subjects differ in brightness too), so look-alikes
+without EXIF are at most a burst.
 Records sharing a ``key`` (a RAW+JPEG pair is one catalog photo) count once.
 
 Ranking (:func:`rank_group`) combines, within a group, the burst ranker's pairwise
@@ -91,8 +94,9 @@ class PhotoRecord:
     capture_time: seconds (e.g. POSIX) from EXIF; None when unknown (do not pass file mtimes).
     phash: 64-bit perceptual hash (:func:`engine.analysis.phash.phash`) or None.
     embedding: unit-length vector or None; all records of one call come from one embedder.
-    ev: brightness of the picture in stops (larger = brighter): from exposure settings
-        (:func:`exposure_stops`), or log2 of mean linear luminance; None when unknown.
+    ev: light let in by the camera's EXIF exposure settings, in stops (:func:`exposure_stops`;
+        larger = brighter); None when the settings are unknown. Not the picture's measured
+        brightness: only settings that differ make a bracket.
     """
 
     key: Hashable
@@ -222,12 +226,12 @@ def _make_group(members: list[PhotoRecord]) -> BurstGroup:
 
 
 def _is_bracket(members: list[PhotoRecord]) -> bool:
-    """Distinct exposure levels spanning >= 1 stop, shot within seconds (when times are known)."""
+    """Exposure settings in distinct levels spanning >= 1 stop, every frame timed, within seconds."""
     evs = [p.ev for p in members]
-    if any(ev is None for ev in evs):
+    times = [p.capture_time for p in members]
+    if any(ev is None for ev in evs) or any(t is None for t in times):
         return False
-    times = [p.capture_time for p in members if p.capture_time is not None]
-    if times and max(times) - min(times) > BRACKET_SPAN_S:
+    if max(times) - min(times) > BRACKET_SPAN_S:  # type: ignore[type-var, operator]
         return False
     levels = _exposure_levels(sorted(evs))  # type: ignore[arg-type]
     return len(levels) >= 2 and levels[-1] - levels[0] >= BRACKET_MIN_SPAN

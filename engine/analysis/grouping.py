@@ -2,10 +2,10 @@
 
 Runs after the per-photo pass, over every analysed photo of the library (a burst
 may span photos analysed in different runs): :func:`engine.analysis.bursts.group_bursts`
-on the stored pHash, look vector, brightness and capture time, then
+on the stored pHash, look vector, EXIF exposure settings and capture time, then
 :func:`engine.analysis.best_shot.rank_group` inside each burst with the burst ranker's
-pairwise probabilities, eyes open (prominent faces), subject sharpness, blur and
-the sort score. The result replaces the ``bursts`` table.
+pairwise probabilities, eyes open (prominent faces), framing (stored face boxes,
+:mod:`engine.analysis.framing`), subject sharpness, blur and the sort score. The result replaces the ``bursts`` table.
 
 Look vectors: the installed embedding model's when its thresholds are calibrated:
 its manifest carries a similarity scale (``provenance["similarity_scale"]`` with
@@ -42,8 +42,16 @@ import numpy as np
 from PIL import Image
 
 from engine.analysis.best_shot import RankedShot, ShotEvidence, rank_group
-from engine.analysis.bursts import BurstGroup, GroupingSettings, PhotoRecord, capture_seconds, group_bursts
+from engine.analysis.bursts import (
+    BurstGroup,
+    GroupingSettings,
+    PhotoRecord,
+    capture_seconds,
+    exposure_stops,
+    group_bursts,
+)
 from engine.analysis.control import AnalysisControl
+from engine.analysis.framing import Box, frame_check
 from engine.analysis.modelset import DESCRIPTOR_LOOKS, LookSpace, PairwiseModel
 from engine.analysis.storage import from_signed64, read_vectors
 from engine.inference.preprocess import to_array
@@ -101,7 +109,7 @@ def regroup(catalog: Catalog, *, sensitivity: float = 0.5, looks: LookSpace = DE
     ``kept``: two-input ranker inputs from the per-photo pass that just ran.
     """
     conn = catalog.conn
-    photos = _photo_rows(conn)
+    photos = photo_rows(conn)
     vectors = read_vectors(conn, looks.model)
     records = [_grouping_record(row, vectors.get(row["photo_id"])) for row in photos.values()]
     groups = group_bursts(records, GroupingSettings(sensitivity=sensitivity, scale=looks.scale))
@@ -110,7 +118,7 @@ def regroup(catalog: Catalog, *, sensitivity: float = 0.5, looks: LookSpace = DE
     for group in groups:
         if control is not None and not control.wait_while_paused():
             return None
-        ranked.append((group, _rank(group, photos, pairs)))
+        ranked.append((group, _rank(group, photos, pairs, conn)))
     with catalog.transaction() as write:
         write.execute("DELETE FROM bursts")
         for group, shots in ranked:
@@ -122,10 +130,12 @@ def regroup(catalog: Catalog, *, sensitivity: float = 0.5, looks: LookSpace = DE
     return GroupingSummary(len(multi), sum(len(g.members) for g in multi), pairs.computed if pairs else 0)
 
 
-def _photo_rows(conn: sqlite3.Connection) -> dict[int, sqlite3.Row]:
+def photo_rows(conn: sqlite3.Connection) -> dict[int, sqlite3.Row]:
+    """Per analysed photo: what grouping and best-shot ranking read (one query for the library)."""
     query = """
-        SELECT a.photo_id, a.file_path, a.phash, a.ev, a.sort_score, p.capture_time, p.capture_time_source,
-               c.subject_sharpness, c.blurry,
+        SELECT a.photo_id, a.file_path, a.phash, a.sort_score, p.capture_time, p.capture_time_source,
+               p.width, p.height, p.orientation, p.shutter, p.aperture, p.iso,
+               c.subject_sharpness, c.blurry, c.blur_reason,
                (SELECT COUNT(*) FROM faces f WHERE f.photo_id = a.photo_id AND f.prominent AND f.eyes_closed IS NOT NULL) AS faces,
                (SELECT COUNT(*) FROM faces f WHERE f.photo_id = a.photo_id AND f.prominent AND f.eyes_closed) AS closed
         FROM photo_analysis a JOIN photos p ON p.id = a.photo_id LEFT JOIN photo_cues c ON c.photo_id = a.photo_id
@@ -143,22 +153,45 @@ def _grouping_record(row: sqlite3.Row, vector: np.ndarray | None) -> PhotoRecord
         capture_time=capture_seconds(row["capture_time"], row["capture_time_source"] or ""),
         phash=None if row["phash"] is None else from_signed64(row["phash"]),
         embedding=vector,
-        ev=row["ev"],
+        ev=exposure_stops(row["shutter"], row["aperture"], row["iso"]),
     )
 
 
-def _evidence(row: sqlite3.Row) -> ShotEvidence:
+def _evidence(row: sqlite3.Row, boxes: list[Box]) -> ShotEvidence:
     return ShotEvidence(key=row["photo_id"], quality=row["sort_score"], subject_sharpness=row["subject_sharpness"],
-                        faces=row["faces"], faces_eyes_closed=row["closed"], blurry=bool(row["blurry"]))
+                        faces=row["faces"], faces_eyes_closed=row["closed"], blurry=bool(row["blurry"]),
+                        blur_reason=row["blur_reason"], framing=frame_check(boxes, *upright_size(row)))
 
 
-def _rank(group: BurstGroup, photos: dict[int, sqlite3.Row], pairs: PairSource | None) -> list[RankedShot]:
+def upright_size(row: sqlite3.Row) -> tuple[int | None, int | None]:
+    """The photo's displayed width and height (EXIF orientations 5..8 turn it a quarter)."""
+    turned = (row["orientation"] or 1) in (5, 6, 7, 8)
+    return (row["height"], row["width"]) if turned else (row["width"], row["height"])
+
+
+def face_boxes(conn: sqlite3.Connection, photo_ids: list[int]) -> dict[int, list[Box]]:
+    """Every stored face box of the given photos, by photo id."""
+    boxes: dict[int, list[Box]] = {pid: [] for pid in photo_ids}
+    marks = ",".join("?" * len(photo_ids))
+    for pid, *box in conn.execute(f"SELECT photo_id, x0, y0, x1, y1 FROM faces WHERE photo_id IN ({marks})", photo_ids):
+        boxes[pid].append(tuple(box))  # type: ignore[arg-type]
+    return boxes
+
+
+def _rank(group: BurstGroup, photos: dict[int, sqlite3.Row], pairs: PairSource | None,
+          conn: sqlite3.Connection) -> list[RankedShot]:
     members = list(group.members)
     if group.kind == "bracket":
-        note = f"exposure bracket of {len(members)} frames: kept together for merging, not culled"
+        note = f"exposure bracket of {len(members)}: kept whole for merging"
         return [RankedShot(key, rank, 0.0, False, (note,)) for rank, key in enumerate(members, start=1)]
     probability = pairs.for_group(members, photos) if pairs and len(members) > 1 else None
-    return rank_group([_evidence(photos[key]) for key in members], probability)
+    return rank_group(burst_evidence(conn, photos, members), probability)
+
+
+def burst_evidence(conn: sqlite3.Connection, photos: dict[int, sqlite3.Row], members: list[int]) -> list[ShotEvidence]:
+    """What best-shot ranking knows of each frame (``photos``: :func:`photo_rows`), in ``members`` order."""
+    boxes = face_boxes(conn, members) if len(members) > 1 else {key: [] for key in members}
+    return [_evidence(photos[key], boxes[key]) for key in members]
 
 
 def _write_group(conn: sqlite3.Connection, group: BurstGroup, shots: list[RankedShot]) -> None:

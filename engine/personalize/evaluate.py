@@ -14,14 +14,17 @@ quality) is measured on exactly the same pairs and photos, so the numbers compar
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
 from engine.personalize.dataset import BURST, PAIR_WEIGHTS, Preferences
-from engine.personalize.heads import fit_pairwise, fit_pointwise, unit_scale
+from engine.personalize.heads import fit_pairwise, fit_pointwise, personal_score, unit_scale
 
 FOLDS = 5
+#: ``(features, decided rows, their utility) -> fixed defect weights`` (:meth:`FeatureSpace.defect_term`).
+DefectTerm = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 HEADS = ("pointwise", "pairwise", "blend")
 
 
@@ -68,18 +71,22 @@ class Scorecard:
         return asdict(self)
 
 
-def fit_heads(features: np.ndarray, examples: Examples, train_rows: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    """Weights of every head, fitted on the examples whose rows are all in ``train_rows`` (bool mask)."""
+def fit_heads(features: np.ndarray, examples: Examples, train_rows: np.ndarray | None = None,
+              signs: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Taste weights of every head, fitted on the examples whose rows are all in ``train_rows`` (bool mask).
+
+    ``signs``: the sign each feature's weight must keep (:meth:`FeatureSpace.signs`), 0 = free.
+    """
     keep = np.ones(len(features), bool) if train_rows is None else train_rows
     decided = examples.decided[keep[examples.decided]]
     utility = examples.utility[keep[examples.decided]]
     pair_mask = keep[examples.pairs[:, 0]] & keep[examples.pairs[:, 1]] if len(examples.pairs) else np.zeros(0, bool)
     zero = np.zeros(features.shape[1])
-    pointwise = unit_scale(fit_pointwise(features[decided], utility), features) if len(decided) > 1 else zero
+    pointwise = unit_scale(fit_pointwise(features[decided], utility, signs=signs), features) if len(decided) > 1 else zero
     if pair_mask.any():
         pairs = examples.pairs[pair_mask]
         differences = features[pairs[:, 0]] - features[pairs[:, 1]]
-        pairwise = unit_scale(fit_pairwise(differences, examples.pair_weight[pair_mask]), features)
+        pairwise = unit_scale(fit_pairwise(differences, examples.pair_weight[pair_mask], signs=signs), features)
     else:
         pairwise = zero
     return {"pointwise": pointwise, "pairwise": pairwise, "blend": 0.5 * (pointwise + pairwise)}
@@ -97,16 +104,25 @@ def fold_of_rows(examples: Examples, folds: int = FOLDS, seed: int = 0) -> np.nd
 
 
 def cross_validate(features: np.ndarray, examples: Examples, generic: np.ndarray,
-                   folds: int = FOLDS) -> dict[str, Scorecard]:
-    """Pooled held-out scorecards for each head and for the generic score (key ``generic``)."""
+                   folds: int = FOLDS, signs: np.ndarray | None = None,
+                   defect_term: DefectTerm | None = None, cap: float = 0.0) -> dict[str, Scorecard]:
+    """Pooled held-out scorecards for each head and for the generic score (key ``generic``).
+
+    Each head is scored as the model will score: squashed taste plus the fixed defect term
+    (:func:`engine.personalize.heads.personal_score`).
+    """
     fold = fold_of_rows(examples, folds)
     held_out = {name: np.full(len(features), np.nan) for name in HEADS}
     for k in range(folds):
         test = fold == k
         if not test.any():
             continue
-        for name, weights in fit_heads(features, examples, (fold >= 0) & ~test).items():
-            held_out[name][test] = features[test] @ weights
+        train = (fold >= 0) & ~test
+        seen = train[examples.decided]
+        term = defect_term(features, examples.decided[seen], examples.utility[seen]) if defect_term is not None \
+            else np.zeros(features.shape[1])
+        for name, weights in fit_heads(features, examples, train, signs).items():
+            held_out[name][test] = personal_score(features[test] @ weights, features[test] @ term, cap)
     cards = {name: scorecard(scores, examples, fold) for name, scores in held_out.items()}
     cards["generic"] = scorecard(generic, examples, fold)
     return cards

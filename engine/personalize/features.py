@@ -12,6 +12,10 @@ Three blocks, all read from the catalog (``engine.analysis`` wrote them), none n
   plus face count and the closed-eyes flag.
 * the **scores**: every scoring model's output (technical quality; aesthetic when installed).
 
+The technical defects and quality measures among them keep the sign of their weight whatever the
+decisions say (:data:`TECHNICAL_SIGNS`, enforced by :mod:`engine.personalize.heads`): the model
+learns content, subject and style, never that a defect is good.
+
 Every column is standardised with the mean and spread of the library's photos; a missing
 value (no faces measured, a model not run on that photo) becomes the mean, i.e. 0. The
 fitted :class:`FeatureSpace` is saved with the personal model so scores stay comparable.
@@ -34,6 +38,29 @@ CUE_NAMES = (
     "colourfulness", "noise_sigma", "subject_sharpness", "background_sharpness",
 )
 _EXTRA_NAMES = ("blurry", "face_count", "eyes_closed")
+#: Technical defects and quality measures, and the sign their weight must keep whatever the
+#: decisions say (+1: more is better, -1: more is worse). Everything else (the look, exposure
+#: level, contrast, colour, background blur, faces, an aesthetic score) is taste and learnt freely.
+TECHNICAL_SIGNS = {
+    "highlights_clipped": -1, "shadows_clipped": -1, "noise_sigma": -1, "subject_sharpness": +1,
+    "blurry": -1, "eyes_closed": -1, "score_technical": +1, "score_pairwise": +1,
+}
+#: The learnt taste part of a personal score is squashed into -TASTE_CAP..TASTE_CAP (a monotone
+#: map: the taste order of photos is unchanged). When the user's decisions clearly favour a defect
+#: (utility falls as a technical measure improves or rises with a blurry / eyes-closed flag, with a
+#: correlation of at least :data:`DEFECT_EFFECT` and beyond :data:`DEFECT_EVIDENCE` standard errors;
+#: a taste that merely leans the same way, such as liking animals that are often noisier, does not),
+#: the model could learn the defect by another name (the look of a blurred photo), so the defect
+#: then gets a fixed cost on top of the taste: a flag costs more than the whole taste range, a
+#: technical measure :data:`DEFECT_SLOPE` per standard deviation. A blurred or closed-eyes copy
+#: of a photo then ranks below the photo whatever the user picked. Decisions that do not favour a
+#: defect pay nothing for it, so ordinary tastes keep their order (a fixed cost for everyone
+#: measurably hurt them).
+TASTE_CAP = 1.5
+DEFECT_PENALTIES = {"blurry": 3.5, "eyes_closed": 3.5}
+DEFECT_SLOPE = 3.5
+DEFECT_EVIDENCE = 3.0
+DEFECT_EFFECT = 0.4
 _PCA_SAMPLE = 4000
 
 
@@ -66,6 +93,23 @@ class FeatureSpace:
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(f"look_{i}" for i in range(self.look_basis.shape[1])) + self.tabular_names
+
+    def defect_term(self, features: np.ndarray, decided: np.ndarray, utility: np.ndarray) -> np.ndarray:
+        """Weights (standardised columns) that take :data:`DEFECT_PENALTIES` off flagged photos, for the
+        flags the decisions favour (``decided`` rows of ``features`` with their ``utility``); zero elsewhere."""
+        term = np.zeros(len(self.names))
+        for j, name in enumerate(self.names):
+            if name not in TECHNICAL_SIGNS or not _clearly_falling(TECHNICAL_SIGNS[name] * features[decided, j], utility):
+                continue
+            if name in DEFECT_PENALTIES:
+                term[j] = -DEFECT_PENALTIES[name] * self.scale[j]
+            else:
+                term[j] = TECHNICAL_SIGNS[name] * DEFECT_SLOPE
+        return term
+
+    def signs(self) -> np.ndarray:
+        """Per feature, the sign its weight must keep (:data:`TECHNICAL_SIGNS`), 0 where free."""
+        return np.array([TECHNICAL_SIGNS.get(name, 0) for name in self.names], dtype=np.float64)
 
     @classmethod
     def fit(cls, raw: RawFeatures, components: int = LOOK_COMPONENTS) -> FeatureSpace:
@@ -174,6 +218,16 @@ def _principal_axes(look: np.ndarray | None, components: int) -> tuple[np.ndarra
     mean = present.mean(axis=0)
     _, _, vt = np.linalg.svd(present - mean, full_matrices=False)
     return mean, vt[:k].T.copy()
+
+
+def _clearly_falling(x: np.ndarray, y: np.ndarray) -> bool:
+    """``y`` falls as ``x`` grows, strongly (Pearson's r at most -:data:`DEFECT_EFFECT`) and surely
+    (more than :data:`DEFECT_EVIDENCE` standard errors below zero)."""
+    if len(x) < 4 or x.std() == 0 or y.std() == 0:
+        return False
+    r = float(np.corrcoef(x, y)[0, 1])
+    sure = abs(r) * np.sqrt((len(x) - 2) / max(1.0 - r * r, 1e-12)) > DEFECT_EVIDENCE
+    return r <= -DEFECT_EFFECT and sure
 
 
 def _column_moments(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

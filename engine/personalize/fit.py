@@ -29,7 +29,7 @@ from engine.library.catalog import Catalog
 from engine.personalize import store
 from engine.personalize.dataset import BURST, CALIBRATION, OVERALL, PAIR_KINDS, Preferences, read_preferences
 from engine.personalize.evaluate import HEADS, Examples, Scorecard, cross_validate, fit_heads
-from engine.personalize.features import FeatureSpace, RawFeatures, read_raw_features
+from engine.personalize.features import TASTE_CAP, FeatureSpace, RawFeatures, read_raw_features
 from engine.personalize.heads import fit_pairwise
 from engine.personalize.model import PersonalModel
 
@@ -88,7 +88,8 @@ def personalize(catalog: Catalog, progress: Progress | None = None) -> Personali
     space = FeatureSpace.fit(raw)
     features = space.transform(raw)
     examples = Examples.build(preferences, index, len(features))
-    cards = cross_validate(features, examples, raw.generic)
+    cards = cross_validate(features, examples, raw.generic, signs=space.signs(), defect_term=space.defect_term,
+                           cap=TASTE_CAP)
     tick(2, _STEPS)
     head = _best_head(cards)
     model, status, message = _final_model(space, features, examples, head, cards)
@@ -108,16 +109,22 @@ def fit_model(raw: RawFeatures, preferences: Preferences, head: str = "blend") -
     space = FeatureSpace.fit(raw)
     features = space.transform(raw)
     examples = Examples.build(preferences, raw.index_of(), len(features))
-    weights = fit_heads(features, examples)[head]
-    return PersonalModel(space, weights, _temperature(features, examples, weights), head, True, {}, time.time())
+    return _fitted(space, features, examples, head, active=True)
 
 
 def _best_head(cards: dict[str, Scorecard]) -> str:
     return max(HEADS, key=lambda name: (cards[name].pairwise_accuracy or 0.0, name == "blend"))
 
 
+def _fitted(space: FeatureSpace, features: np.ndarray, examples: Examples, head: str, active: bool) -> PersonalModel:
+    """``head`` fitted on every example, with the fixed defect term and a calibrated temperature."""
+    weights = fit_heads(features, examples, signs=space.signs())[head]
+    defects = space.defect_term(features, examples.decided, examples.utility)
+    model = PersonalModel(space, weights, 1.0, head, active, {}, time.time(), defects, TASTE_CAP)
+    return _calibrated(model, features, examples)
+
+
 def _final_model(space, features, examples, head, cards) -> tuple[PersonalModel, str, str]:
-    weights = fit_heads(features, examples)[head]
     mine = cards[head].pairwise_accuracy or 0.0
     theirs = cards["generic"].pairwise_accuracy or 0.5
     margin = required_margin(cards[head].photos)
@@ -129,8 +136,7 @@ def _final_model(space, features, examples, head, cards) -> tuple[PersonalModel,
         message = (f"Your personal model predicts {mine:.0%} of your held-out choices and the generic score "
                    f"{theirs:.0%}; with this many decisions it needs to beat it by {margin:.0%} points, so it stays off. "
                    "More decisions (or calibration answers) will help.")
-    model = PersonalModel(space, weights, _temperature(features, examples, weights), head, active, {}, time.time())
-    return model, ACTIVE if active else NOT_BETTER, message
+    return _fitted(space, features, examples, head, active), ACTIVE if active else NOT_BETTER, message
 
 
 def required_margin(photos: int) -> float:
@@ -138,12 +144,13 @@ def required_margin(photos: int) -> float:
     return max(WIN_MARGIN, 1.0 / np.sqrt(max(photos, 1)))
 
 
-def _temperature(features: np.ndarray, examples: Examples, weights: np.ndarray) -> float:
-    """The one scale that makes sigmoid(t * score difference) a calibrated win probability."""
+def _calibrated(model: PersonalModel, features: np.ndarray, examples: Examples) -> PersonalModel:
+    """``model`` with the one scale that makes sigmoid(t * score difference) a calibrated win probability."""
     if not len(examples.pairs):
-        return 1.0
-    gaps = (features[examples.pairs[:, 0]] - features[examples.pairs[:, 1]]) @ weights
-    return max(float(fit_pairwise(gaps[:, None], examples.pair_weight, l2=1e-3)[0]), 1e-3)
+        return model
+    scores = model.scores_of(features)
+    gaps = scores[examples.pairs[:, 0]] - scores[examples.pairs[:, 1]]
+    return replace(model, temperature=max(float(fit_pairwise(gaps[:, None], examples.pair_weight, l2=1e-3)[0]), 1e-3))
 
 
 def _too_few_message(preferences: Preferences) -> str:
@@ -153,6 +160,5 @@ def _too_few_message(preferences: Preferences) -> str:
 
 
 def _with_report(model: PersonalModel, report: PersonalizeReport) -> PersonalModel:
-    return PersonalModel(model.space, model.weights, model.temperature, model.head, model.active,
-                         report.as_dict(), model.created_at)
+    return replace(model, report=report.as_dict())
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from engine.personalize.features import FeatureSpace, RawFeatures
-from engine.personalize.heads import win_probability
+from engine.personalize.heads import personal_score, win_probability
 
 FORMAT = "photocull.personal/1"
 
@@ -37,19 +37,29 @@ class PersonalModel:
     active: bool               # False: evaluated and found not better than the generic score
     report: dict = field(default_factory=dict)  # PersonalizeReport.as_dict() of the run that made it
     created_at: float = 0.0
+    #: Fixed weights of the technical-defect term (:meth:`FeatureSpace.defect_term`); empty: none.
+    defects: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    #: Range the taste part is squashed into (:data:`engine.personalize.features.TASTE_CAP`); 0: not squashed.
+    cap: float = 0.0
 
     def scores(self, raw: RawFeatures) -> np.ndarray:
-        """Raw personal scores of ``raw``'s photos (higher = more to the user's taste)."""
-        return self.space.transform(raw) @ self.weights
+        """Raw personal scores of ``raw``'s photos (higher = more to the user's taste, defects always down)."""
+        return self.scores_of(self.space.transform(raw))
+
+    def scores_of(self, features: np.ndarray) -> np.ndarray:
+        """Personal scores of rows already in this model's feature space."""
+        defects = features @ self.defects if len(self.defects) else np.zeros(len(features))
+        return personal_score(features @ self.weights, defects, self.cap)
 
     def probability(self, score_a: float, score_b: float) -> float:
         return float(win_probability(self.temperature * score_a, self.temperature * score_b))
 
     def to_bytes(self) -> bytes:
         meta = {"format": FORMAT, "head": self.head, "active": self.active, "temperature": self.temperature,
-                "created_at": self.created_at, "space": self.space.describe(), "report": self.report}
+                "created_at": self.created_at, "space": self.space.describe(), "report": self.report, "cap": self.cap}
         buffer = io.BytesIO()
-        np.savez_compressed(buffer, weights=self.weights, meta=np.array(json.dumps(meta)), **self.space.to_arrays())
+        np.savez_compressed(buffer, weights=self.weights, defects=self.defects, meta=np.array(json.dumps(meta)),
+                            **self.space.to_arrays())
         return buffer.getvalue()
 
     @classmethod
@@ -65,9 +75,11 @@ class PersonalModel:
         try:
             space = FeatureSpace.from_arrays(loaded, meta["space"])
             model = cls(space, loaded["weights"], float(meta["temperature"]), str(meta["head"]), bool(meta["active"]),
-                        dict(meta.get("report", {})), float(meta.get("created_at", 0.0)))
+                        dict(meta.get("report", {})), float(meta.get("created_at", 0.0)),
+                        loaded.get("defects", np.zeros(0)), float(meta.get("cap", 0.0)))
         except (KeyError, TypeError, ValueError) as exc:
             raise PersonalModelError(f"{source} is incomplete ({exc})") from exc
-        if model.weights.shape != (len(space.center),) or space.look_basis.shape[0] != len(space.look_mean):
+        if model.weights.shape != (len(space.center),) or space.look_basis.shape[0] != len(space.look_mean) \
+                or len(model.defects) not in (0, len(space.center)):
             raise PersonalModelError(f"{source}: weights and feature space do not fit together")
         return model

@@ -8,11 +8,13 @@ at once and the catalog schema stays the analysis helper's.
 from __future__ import annotations
 
 from collections.abc import Hashable
+from dataclasses import replace
 
 import numpy as np
 
 from engine.analysis import read_analyses
-from engine.analysis.best_shot import PairwiseProbability, RankedShot, ShotEvidence, rank_group
+from engine.analysis.best_shot import PairwiseProbability, RankedShot, rank_group
+from engine.analysis.grouping import burst_evidence, photo_rows
 from engine.library.catalog import Catalog
 from engine.personalize import store
 from engine.personalize.evaluate import average_ranks
@@ -75,9 +77,10 @@ def pairwise_from_scores(scores: dict[int, float], temperature: float = 1.0) -> 
 def rank_bursts(catalog: Catalog) -> dict[int, RankedShot]:
     """Every burst re-ranked with the personal model in the pairwise slot of ``engine.analysis.best_shot``.
 
-    Eyes, subject sharpness, blur and the quality score still count with their usual weights;
-    the personal model replaces the generic burst ranker. Empty when no personal model is on.
-    Brackets are not ranked (they are kept whole for merging).
+    Eyes, framing, subject sharpness, blur and the quality score still count with their usual
+    weights; the personal model replaces the generic burst ranker. When that moves the best
+    frame away from the analysis' pick, both frames' reasons say it was the user's taste.
+    Empty when no personal model is on. Brackets are not ranked (they are kept whole for merging).
     """
     pairwise = personal_pairwise(catalog)
     if pairwise is None:
@@ -87,18 +90,29 @@ def rank_bursts(catalog: Catalog) -> dict[int, RankedShot]:
     for pid, analysis in analyses.items():
         if analysis.burst is not None and analysis.burst.kind == "burst" and analysis.burst.size > 1:
             groups.setdefault(analysis.burst.group_id, []).append(pid)
+    photos = photo_rows(catalog.conn)
     ranked: dict[int, RankedShot] = {}
     for members in groups.values():
-        evidence = [_evidence(analyses[pid]) for pid in sorted(members)]
-        ranked.update({shot.key: shot for shot in rank_group(evidence, pairwise)})  # type: ignore[misc]
+        members = sorted(m for m in members if m in photos)
+        shots = rank_group(burst_evidence(catalog.conn, photos, members), pairwise, taste=True)
+        generic_best = next((m for m in members if analyses[m].burst.is_best), None)
+        ranked.update({shot.key: shot for shot in _say_taste_changed(shots, generic_best)})  # type: ignore[misc]
     return ranked
 
 
-def _evidence(analysis) -> ShotEvidence:
-    prominent = [f for f in analysis.faces if f.prominent and f.eyes_closed is not None]
-    return ShotEvidence(
-        key=analysis.photo_id, quality=analysis.sort_score,
-        subject_sharpness=(analysis.cues or {}).get("subject_sharpness"),
-        faces=len(prominent), faces_eyes_closed=sum(1 for f in prominent if f.eyes_closed),
-        blurry=bool(analysis.blurry),
-    )
+def _say_taste_changed(shots: list[RankedShot], generic_best: int | None) -> list[RankedShot]:
+    """Reasons that name the user's taste when it, not the analysis, chose the best frame."""
+    if generic_best is None or not shots or shots[0].key == generic_best:
+        return shots
+    ranks = {shot.key: shot.rank for shot in shots}
+    lead = f"your taste prefers it to #{ranks[generic_best]}"
+    out = []
+    for shot in shots:
+        if shot.is_best:
+            reasons = (lead, *(r for r in shot.reasons if not r.startswith("your taste")))
+        elif shot.key == generic_best:
+            reasons = ("your taste prefers #1", *(r for r in shot.reasons if not r.startswith("your taste")))
+        else:
+            reasons = shot.reasons
+        out.append(replace(shot, reasons=reasons))
+    return out

@@ -125,6 +125,32 @@ def test_steady_exposure_burst_is_not_a_bracket(scenes):
     assert group.kind == "burst"
 
 
+def test_lookalikes_without_exif_are_at_most_a_burst(scenes):
+    """Copies with one shared file time and no EXIF: no capture time, no settings, so no bracket."""
+    base = scenes["astronaut"]
+    frames = [ImageEnhance.Brightness(base).enhance(2.0**stops) for stops in (0, -1, 1)]
+    (untimed,) = group_bursts([_record(n, im, ev=float(n)) for n, im in enumerate(frames)])
+    assert untimed.kind == "burst", "exposure without capture times is no bracket"
+    (no_settings,) = group_bursts([_record(n, im, t=100.0 + 0.3 * n) for n, im in enumerate(frames)])
+    assert no_settings.kind == "burst", "a brighter picture is not a bracket without settings that differ"
+
+
+def test_two_different_subjects_are_not_grouped_or_bracketed(scenes):
+    cat, other = scenes["chelsea"], ImageEnhance.Brightness(scenes["coffee"]).enhance(0.5)
+    groups = group_bursts([_record("cat", cat, ev=0.0), _record("other", other, ev=-1.0)])
+    assert _partition(groups) == {frozenset({"cat"}), frozenset({"other"})}
+    assert {g.kind for g in groups} == {"single"}
+
+
+def test_grouping_reads_the_bracket_evidence_from_exif_settings():
+    from engine.analysis.grouping import _grouping_record
+
+    row = {"photo_id": 1, "capture_time": "2024-05-01T10:00:00", "capture_time_source": "exif", "phash": None,
+           "shutter": 1 / 50, "aperture": 4.0, "iso": 100}
+    assert _grouping_record(row, None).ev == pytest.approx(exposure_stops(1 / 50, 4.0, 100))
+    assert _grouping_record({**row, "shutter": None}, None).ev is None
+
+
 def test_helpers_for_the_pipeline():
     assert exposure_stops(1 / 100, 4.0, 100) == pytest.approx(np.log2(1 / 1600))
     assert exposure_stops(1 / 50, 4.0, 100) - exposure_stops(1 / 100, 4.0, 100) == pytest.approx(1.0)
@@ -162,9 +188,9 @@ def test_open_eyes_and_sharpness_win_with_reasons():
     ranked = rank_group(shots)
     assert [r.key for r in ranked] == ["keeper", "blink", "soft"]
     assert ranked[0].is_best and not any(r.is_best for r in ranked[1:])
-    assert "all eyes open (#2 has closed eyes)" in ranked[0].reasons
+    assert "eyes open (closed in #2)" in ranked[0].reasons
     assert "eyes closed on 1 of 3 faces" in ranked[1].reasons
-    assert "blurry" in ranked[2].reasons and "subject softer than #1" in ranked[2].reasons
+    assert "subject soft" in ranked[2].reasons and "softer eyes than #1" in ranked[2].reasons
 
 
 def test_burst_ranker_probabilities_lead_when_given():
@@ -172,13 +198,13 @@ def test_burst_ranker_probabilities_lead_when_given():
     prefers_b = {("a", "b"): 0.1, ("b", "a"): 0.9}
     ranked = rank_group(shots, pairwise=lambda x, y: prefers_b[(x, y)])
     assert [r.key for r in ranked] == ["b", "a"]
-    assert any("burst ranker prefers it" in reason for reason in ranked[0].reasons)
-    assert any("burst ranker prefers #1" in reason for reason in ranked[1].reasons)
+    assert "stronger frame than #2" in ranked[0].reasons
+    assert "#1 is the stronger frame" in ranked[1].reasons
 
 
 def test_quality_breaks_ties_and_singletons_need_no_reasons():
     ranked = rank_group([ShotEvidence("x", quality=4.0), ShotEvidence("y", quality=8.0)])
-    assert ranked[0].key == "y" and "higher quality score than #2 (8.0 vs 4.0)" in ranked[0].reasons
+    assert ranked[0].key == "y" and "better image quality than #2" in ranked[0].reasons
     (alone,) = rank_group([ShotEvidence("z")])
     assert alone.is_best and alone.reasons == ()
 
