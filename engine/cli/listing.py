@@ -47,7 +47,7 @@ JSON output schema ``photocull.list/2``::
           "burst_kind": "burst",           # single | burst | bracket | null
           "burst_rank": 1,                 # 1 = best of its group, or null
           "is_best": true,                 # or null
-          "burst_reasons": ["subject sharper than #2"],   # short reasons for the rank
+          "burst_reasons": ["sharper (eyes) than #2"],   # short reasons for the rank
           "analysis": {                    # every detail, raw model outputs included; null when not analysed
             "status": "ok", "error_reason": null, "error_message": null,
             "model_set": "4be1c0d2a9f3e871",   # signature of the per-photo models used
@@ -66,7 +66,7 @@ JSON output schema ``photocull.list/2``::
                        "eyes_closed": false, "closed_probability": 0.0}],
             "eyes_closed": false, "eyes_closed_confidence": 0.99,
             "burst": {"group_id": 12, "kind": "burst", "size": 3, "rank": 1, "is_best": true,
-                      "score": 0.83, "reasons": ["subject sharper than #2"]},
+                      "score": 0.83, "reasons": ["sharper (eyes) than #2"]},
             "provider": "CPU", "analysed_at": 1714550000.0
           }
         }
