@@ -72,9 +72,10 @@ readable subset.
 from __future__ import annotations
 
 import argparse
-import dataclasses
+import itertools
 import json
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +98,7 @@ ANALYSIS_FIELDS = (
     "is_best", "burst_reasons", "analysis",
 )
 FIELDS = PHOTO_FIELDS + ANALYSIS_FIELDS
+_CHUNK = 2000   # photos whose analyses are read in one go while listing
 TABLE_COLUMNS = ("path", "capture_time", "model", "status", "flag", "rating", "label", "sort_score", "burst_id",
                  "burst_rank", "eyes_closed", "blurry")
 
@@ -109,21 +111,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     with Catalog.open(args.dir, create=False) as catalog:
-        analyses = read_analyses(catalog)
-        records = [
-            {**photo_fields(photo), **analysis_fields(analyses.get(photo.id), as_text=args.format != "json")}
-            for photo in catalog.photos(sort=args.sort)
-        ]
         envelope = {"schema": SCHEMA, "library": str(catalog.root), "sort": args.sort}
-    write_records(records, args.format, sys.stdout, table_columns=TABLE_COLUMNS, envelope=envelope, key="photos")
+        records = (
+            {**photo_fields(photo), **analysis_fields(analysis, as_text=args.format != "json")}
+            for photo, analysis in with_analyses(catalog, catalog.iter_photos(sort=args.sort))
+        )
+        write_records(records, args.format, sys.stdout, table_columns=TABLE_COLUMNS, envelope=envelope, key="photos")
     return 0
+
+
+def with_analyses(catalog: Catalog, photos: Iterable[PhotoRecord]) -> Iterator[tuple[PhotoRecord, PhotoAnalysis | None]]:
+    """Each photo with its analysis, read ``_CHUNK`` photos at a time: the listing streams in bounded memory."""
+    iterator = iter(photos)
+    while chunk := list(itertools.islice(iterator, _CHUNK)):
+        analyses = read_analyses(catalog, [photo.id for photo in chunk])
+        yield from ((photo, analyses.get(photo.id)) for photo in chunk)
 
 
 def photo_fields(photo: PhotoRecord) -> dict[str, Any]:
     """One photo's catalog fields (key order = ``PHOTO_FIELDS``)."""
-    values = dataclasses.asdict(photo)
+    values = {name: getattr(photo, name) for name in PHOTO_FIELDS}
     values["files"] = list(photo.files)
-    return {name: values[name] for name in PHOTO_FIELDS}
+    return values
 
 
 def analysis_fields(analysis: PhotoAnalysis | None, *, as_text: bool = False) -> dict[str, Any]:

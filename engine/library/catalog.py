@@ -313,10 +313,21 @@ class Catalog:
 
     def photos(self, *, sort: str = "time") -> list[PhotoRecord]:
         """Every photo, with its files and decision, in the requested order."""
+        return list(self.iter_photos(sort=sort))
+
+    def iter_photos(self, *, sort: str = "time") -> Iterator[PhotoRecord]:
+        """Every photo in the requested order, one at a time as SQLite returns them.
+
+        Only the file lists are read up front (one query, a small tuple per photo),
+        so a 100k-photo listing never holds every record at once.
+        """
         if sort not in SORT_ORDERS:
             raise ValueError(f"unknown sort {sort!r}; choose from {', '.join(SORT_ORDERS)}")
-        rows = self.conn.execute(_PHOTOS_QUERY.format(where="", order=SORT_ORDERS[sort])).fetchall()
-        return self._records(rows)
+        files_of = self._files_by_photo(None)
+        cursor = self.conn.cursor()
+        cursor.row_factory = None   # plain tuples, in _PHOTOS_QUERY's column order (PhotoRecord's, less files)
+        for row in cursor.execute(_PHOTOS_QUERY.format(where="", order=SORT_ORDERS[sort])):
+            yield PhotoRecord(row[0], row[1], files_of.get(row[0], ()), *row[2:])
 
     def photo_by_path(self, path: Path | str) -> PhotoRecord | None:
         """The photo that owns ``path`` (any of its files, absolute or root-relative)."""
