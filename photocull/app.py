@@ -24,8 +24,7 @@ from engine.config.settings import load_settings
 from photocull.main_window import MainWindow
 from photocull.style import apply_theme
 
-SELFTEST_ROWS = 24
-GIL_SWITCH_INTERVAL_S = 0.0005   # thumbnails that must be in before the self-test grabs the window
+GIL_SWITCH_INTERVAL_S = 0.0005
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -65,9 +64,29 @@ def create_window(args: argparse.Namespace, *, save_settings: bool = True) -> Ma
     return window
 
 
+def rows_on_screen(window: MainWindow) -> range:
+    """The grid rows inside its viewport now.
+
+    Thumbnails load lazily, when a row is painted, so these are the only rows whose
+    thumbnails can be waited for: a fixed count (it was 24) never settles when fewer
+    tiles fit the window, as with 1,103 photos in the default window offscreen.
+    """
+    grid, model = window.grid, window.model
+    viewport = grid.viewport().rect()
+    first = grid.indexAt(viewport.topLeft())
+    row = first.row() if first.isValid() else 0
+    start = row
+    while row < model.rowCount() and grid.visualRect(model.index(row)).intersects(viewport):
+        row += 1
+    return range(start, row)
+
+
 def ready_for_grab(window: MainWindow) -> bool:
-    """Background work done and the first rows' thumbnails settled."""
-    return window.session is not None and not window.working and window.model.thumbnails_settled(SELFTEST_ROWS)
+    """Background work done and the thumbnails of the rows on screen settled."""
+    if window.session is None or window.working:
+        return False
+    shown = rows_on_screen(window)
+    return window.model.thumbnails_settled_in(shown if len(shown) else range(min(1, window.model.rowCount())))
 
 
 def run_selftest(app: QApplication, window: MainWindow, out: Path, timeout_s: float) -> None:
