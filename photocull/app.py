@@ -29,11 +29,33 @@ GIL_SWITCH_INTERVAL_S = 0.0005
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="photocull", description="Cull photos: thumbnails at once, decisions in XMP.")
+    parser.add_argument("folder", type=Path, nargs="?", help="open this folder at start (the same as --open)")
     parser.add_argument("--open", type=Path, metavar="DIR", help="open this folder at start")
     parser.add_argument("--selftest", type=Path, metavar="OUT.png",
                         help="open DIR, wait for thumbnails, save a window grab to OUT.png and exit")
     parser.add_argument("--timeout", type=float, default=120.0, help="self-test time limit in seconds")
-    return parser.parse_args(argv)
+    parser.add_argument("--install-desktop", action="store_true",
+                        help="add photocull to the desktop's application menu, with its icon, and exit")
+    parser.add_argument("--uninstall-desktop", action="store_true", help="remove that menu entry and icon, and exit")
+    args = parser.parse_args(argv)
+    args.open = args.open or args.folder
+    return args
+
+
+def desktop_entry_command(args: argparse.Namespace) -> int | None:
+    """Handle ``--install-desktop`` / ``--uninstall-desktop`` (exit code), or None when neither was asked."""
+    from photocull import desktop_entry
+
+    if args.install_desktop:
+        written = desktop_entry.install()
+        print(f"photocull is in the application menu: {written[0]}" + (f" (and {len(written) - 1} icons)"
+                                                                          if len(written) > 1 else ""))
+        return 0
+    if args.uninstall_desktop:
+        removed = desktop_entry.uninstall()
+        print(f"removed {len(removed)} files" if removed else "photocull was not in the application menu")
+        return 0
+    return None
 
 
 def icon_path() -> Path:
@@ -115,6 +137,9 @@ def run_selftest(app: QApplication, window: MainWindow, out: Path, timeout_s: fl
 def main(argv: Sequence[str] | None = None) -> int:
     multiprocessing.freeze_support()   # the analysis runs in a spawned child, also in the frozen app
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    done = desktop_entry_command(args)
+    if done is not None:
+        return done
     if args.selftest and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = QApplication.instance() or QApplication(sys.argv[:1])
