@@ -36,7 +36,8 @@ from engine.library.photo_changes import PhotoChanges, PhotoWatcher
 from engine.library.scan import ScanReport, scan_library
 
 POLL_S = 0.1
-PUBLISH_S = 1.0            # how often the child looks for changed photos
+PUBLISH_S = 1.0            # how often the child looks for changed photos (at most)
+POLL_SHARE = 4             # ... and never sooner than this many times a poll's own duration
 PROGRESS_INTERVAL_S = 0.1  # scan progress events at most this often
 CHILD_NICENESS = 10
 SCAN, ANALYSE = "scan", "analyse"
@@ -151,6 +152,7 @@ class _Publisher:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True, name="photo-publisher")
+        self.poll_seconds = 0.0
 
     def __enter__(self) -> _Publisher:
         self._thread.start()
@@ -163,13 +165,18 @@ class _Publisher:
             self.publish()
 
     def publish(self) -> None:
+        started = time.monotonic()
         with self._lock:
             changes = self.watcher.poll()
+        self.poll_seconds = time.monotonic() - started
         if changes:
             self.send(changes)
 
     def _run(self) -> None:
-        while not self._stop.wait(PUBLISH_S):
+        # A poll re-reads the whole catalog (about a second at 100,000 photos): waiting
+        # POLL_SHARE times as long between polls keeps the watcher from taking more than
+        # a fifth of a core from the scan and the analysis it reports on.
+        while not self._stop.wait(max(PUBLISH_S, POLL_SHARE * self.poll_seconds)):
             self.publish()
 
 

@@ -19,6 +19,7 @@ thread that opened it (the GUI thread). Background work opens its own.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,7 @@ from engine.culling.cull_photo import CullPhoto
 from engine.culling.filters import PhotoFilter, apply_filter
 from engine.culling.insights import PhotoInsight, load_insights
 from engine.culling.keymap import decision_for_key
-from engine.culling.sorting import sort_photos
+from engine.culling.sorting import sort_key, sort_photos
 from engine.decisions import auto_cull
 from engine.decisions.record import KEEP, Decision, redo, set_decisions, stored_decisions, undo
 from engine.library.catalog import Catalog
@@ -64,7 +65,9 @@ class CullingSession:
         self.photos: list[CullPhoto] = []
         self.visible: list[CullPhoto] = []
         self._by_id: dict[int, CullPhoto] = {}
-        self._row_of: dict[int, int] = {}
+        self._position: dict[int, int] = {}          # id -> index in ``photos``
+        self._rows: dict[int, int] | None = {}       # id -> row in ``visible``; None = search or build on demand
+        self._has_bursts = False                      # some listed photo belongs to a burst
 
     @classmethod
     def open(cls, root: Path, settings: AppSettings | None = None) -> CullingSession:
@@ -89,6 +92,8 @@ class CullingSession:
         """Replace the photo list (read by :func:`read_photos`, possibly on another thread)."""
         self.photos = list(photos)
         self._by_id = {photo.id: photo for photo in self.photos}
+        self._position = {photo.id: index for index, photo in enumerate(self.photos)}
+        self._has_bursts = any(photo.insight.burst_id is not None for photo in self.photos)
         self.state.expanded &= {p.insight.burst_id for p in self.photos if p.insight.burst_id is not None}
         self.rebuild()
 
@@ -98,16 +103,69 @@ class CullingSession:
 
         Decisions of photos already listed are kept from this session: the user may have
         changed them since the other reader looked, and this session wrote them.
+
+        Cost: proportional to the changes, not the library, in the two cases a scan and
+        an analysis produce all the time (new photos before bursts are grouped, and
+        photos whose new values leave their place in the list as it was); anything
+        else (removals, regrouping, a change that moves a photo) rebuilds the list.
         """
+        changed = [self._keeping_decision(photo) for photo in changes.changed]
+        if not changes.removed:
+            in_place = self._merge_in_place(changed)
+            if in_place is not None:
+                return in_place
         before = [photo.id for photo in self.visible]
         removed = set(changes.removed)
         by_id = {pid: photo for pid, photo in self._by_id.items() if pid not in removed}
-        for photo in changes.changed:
-            known = by_id.get(photo.id)
-            by_id[photo.id] = photo if known is None else photo.with_decision(known.decision)
+        for photo in changed:
+            by_id[photo.id] = photo
         ordered = [by_id.pop(p.id) for p in self.photos if p.id in by_id]
         self.set_photos(ordered + list(by_id.values()))
         return [photo.id for photo in self.visible] != before
+
+    def _keeping_decision(self, photo: CullPhoto) -> CullPhoto:
+        known = self._by_id.get(photo.id)
+        return photo if known is None else photo.with_decision(known.decision)
+
+    def _merge_in_place(self, changed: list[CullPhoto]) -> bool | None:
+        """Apply ``changed`` without re-sorting: True when rows were inserted, False when only contents
+        changed, None when some change needs the full rebuild (nothing is applied then)."""
+        key = sort_key(self.state.sort)
+        if key is None:
+            return None
+        fresh = [photo for photo in changed if photo.id not in self._by_id]
+        if fresh and (self._has_bursts or any(photo.insight.burst_id is not None for photo in fresh)):
+            return None   # where a new photo goes among collapsed bursts needs the whole order
+        if not all(self._stays_put(self._by_id[photo.id], photo, key) for photo in changed if photo.id in self._by_id):
+            return None
+        for photo in changed:
+            if photo.id in self._by_id:
+                self._replace(photo)
+        inserted = False
+        for photo in fresh:
+            self._position[photo.id] = len(self.photos)
+            self.photos.append(photo)
+            self._by_id[photo.id] = photo
+            if self.state.filter.matches(photo):
+                self.visible.insert(bisect.bisect_right(self.visible, key(photo), key=key), photo)
+                inserted = True
+        if inserted:
+            self._rows = None
+        return inserted
+
+    def _stays_put(self, before: CullPhoto, after: CullPhoto, key) -> bool:
+        """Whether ``after`` takes exactly the place (and visibility) ``before`` had."""
+        same_burst = (before.insight.burst_id, before.insight.is_burst_best) == (
+            after.insight.burst_id, after.insight.is_burst_best)
+        return (same_burst and key(before) == key(after)
+                and self.state.filter.matches(before) == self.state.filter.matches(after))
+
+    def _replace(self, photo: CullPhoto) -> None:
+        self.photos[self._position[photo.id]] = photo
+        self._by_id[photo.id] = photo
+        row = self.row_of(photo.id)
+        if row is not None:
+            self.visible[row] = photo
 
     def rebuild(self) -> None:
         """Apply sort, filter and burst collapsing to produce ``visible``."""
@@ -115,7 +173,7 @@ class CullingSession:
         if self.state.collapse_bursts:
             shown = self._collapse(shown)
         self.visible = shown
-        self._row_of = {photo.id: row for row, photo in enumerate(shown)}
+        self._rows = None
 
     def _collapse(self, photos: list[CullPhoto]) -> list[CullPhoto]:
         """Keep one cover per collapsed burst (its best frame, else its first shown)."""
@@ -160,7 +218,21 @@ class CullingSession:
         return photo_id in self._by_id
 
     def row_of(self, photo_id: int) -> int | None:
-        return self._row_of.get(photo_id)
+        """The row of a photo in ``visible`` (None when not shown).
+
+        Without bursts the list is sorted by the order's key, so a binary search finds
+        the row; with bursts a map is built once per change of the list's shape.
+        """
+        if self._rows is not None:
+            return self._rows.get(photo_id)
+        key, photo = sort_key(self.state.sort), self._by_id.get(photo_id)
+        if photo is None:
+            return None
+        if key is not None and not self._has_bursts:
+            row = bisect.bisect_left(self.visible, key(photo), key=key)
+            return row if row < len(self.visible) and self.visible[row].id == photo_id else None
+        self._rows = {shown.id: row for row, shown in enumerate(self.visible)}
+        return self._rows.get(photo_id)
 
     def burst_members(self, photo_id: int) -> list[CullPhoto]:
         """Every frame of the burst holding ``photo_id``, best first (just that photo for a single)."""
@@ -212,9 +284,7 @@ class CullingSession:
         for pid in ids:
             if pid in self._by_id:
                 decision = stored[pid].decision if pid in stored else Decision()
-                self._by_id[pid] = self._by_id[pid].with_decision(decision)
-        self.photos = [self._by_id[p.id] for p in self.photos]
-        self.visible = [self._by_id[p.id] for p in self.visible]
+                self._replace(self._by_id[pid].with_decision(decision))   # in place: nothing moves mid-cull
         return list(ids)
 
     @property
