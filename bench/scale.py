@@ -54,7 +54,7 @@ DECODE_SAMPLE = 2000
 GRID_SIZE = 256
 SCROLL_STEPS = 200
 HEARTBEAT_MS = 5
-TARGETS_AT_100K = "targets are for 100,000 photos on 2 cores"
+TARGETS_AT_100K = "targets are for 100,000 photos on 2 cores; smaller runs are extrapolated linearly"
 
 
 @dataclass
@@ -192,33 +192,44 @@ def mib(size: float) -> str:
 # ----------------------------------------------------------------- the measurements
 
 
+def at_100k(run_: Run, start: Run, n: int) -> tuple[float, float]:
+    """Seconds at 100,000 photos, extrapolated linearly (the start-up counted once): from the wall-clock
+    time, and from the CPU time, which is what the single-threaded command takes on 2 cores nobody else uses."""
+    scale = 100_000 / n
+    return (start.wall + max(0.0, run_.wall - start.wall) * scale,
+            start.cpu + max(0.0, run_.cpu - start.cpu) * scale)
+
+
 def measure_cli(library: Path, env: dict[str, str], workdir: Path, n: int, workers: int, results: Results) -> None:
-    scale = n / 100_000
     files = sorted(library.rglob("IMG_*"))[:DECODE_SAMPLE]
     reduced_decode(files[0])   # warm the import
     decode_rate, decode_ms = decode_limit(files, workers)
+    start = run(engine("list", str(workdir / "not-a-library")), env)   # interpreter and imports only
+    results.add("command start-up (python -m engine)", f"{start.wall:.2f} s, CPU {start.cpu:.2f} s")
     scan = run(engine("scan", str(library), "--workers", str(workers), "--quiet"), env)
     if scan.code not in (0, 1):
         raise SystemExit(f"scan failed: {scan.stderr}")
-    scan_rate, scan_ms = n / scan.wall, 1000 * scan.cpu / n
+    scan_rate, scan_ms = n / scan.wall, 1000 * max(0.0, scan.cpu - start.cpu) / n
     beside = scan_ms - decode_ms
-    results.add("first scan", f"{scan_rate:.0f} photos/s ({scan.wall:.1f} s), CPU {scan_ms:.2f} ms/photo, "
-                f"peak {scan.peak_mib:.0f} MiB")
+    results.add("first scan", f"{scan_rate:.0f} photos/s ({scan.wall:.1f} s), CPU {scan_ms:.2f} ms/photo "
+                f"(net of start-up), peak {scan.peak_mib:.0f} MiB")
     results.add("decode-only limit", f"{decode_rate:.0f} photos/s, CPU {decode_ms:.2f} ms/photo "
                 f"({len(files)} files, {workers} threads)")
-    results.add("scan / decode-only speed", f"{scan_rate / decode_rate:.2f}")
-    results.add("scan work beside the decode", f"{beside:.2f} ms/photo = {beside / decode_ms:.2f} of the decode",
+    results.add("scan / decode-only speed", f"{scan_rate / decode_rate:.2f} (wall; CPU {decode_ms / scan_ms:.2f})")
+    results.add("scan work beside the decode", f"{beside:.2f} ms/photo = {beside / decode_ms:.2f} of the decode (CPU)",
                 "<= 0.5 of the decode", beside <= 0.5 * decode_ms)
     rescan = run(engine("scan", str(library), "--workers", str(workers), "--quiet"), env)
-    results.add("rescan, unchanged", f"{rescan.wall:.2f} s, peak {rescan.peak_mib:.0f} MiB",
-                f"< {5 * scale:.2f} s", rescan.wall < 5 * scale)
+    wall, cpu = at_100k(rescan, start, n)
+    results.add("rescan, unchanged", f"{rescan.wall:.2f} s (CPU {rescan.cpu:.2f} s); at 100k ≈ {wall:.1f} s wall, "
+                f"{cpu:.1f} s CPU; peak {rescan.peak_mib:.0f} MiB", "< 5 s at 100k (judged on CPU)", cpu < 5)
     for fmt in ("json", "csv"):
         out = workdir / f"list.{fmt}"
         listing = run(engine("list", str(library), "--format", fmt), env, stdout_to=out)
         size = out.stat().st_size
-        target = f"< {5 * scale:.2f} s" if fmt == "json" else ""
-        results.add(f"list --format {fmt}", f"{listing.wall:.2f} s, {mib(size)}, peak {listing.peak_mib:.0f} MiB",
-                    target, listing.wall < 5 * scale if fmt == "json" else None)
+        wall, cpu = at_100k(listing, start, n)
+        results.add(f"list --format {fmt}", f"{listing.wall:.2f} s (CPU {listing.cpu:.2f} s); at 100k ≈ {wall:.1f} s "
+                    f"wall, {cpu:.1f} s CPU; {mib(size)}, peak {listing.peak_mib:.0f} MiB",
+                    "< 5 s at 100k (judged on CPU)" if fmt == "json" else "", cpu < 5 if fmt == "json" else None)
         out.unlink()
     catalog = sum(p.stat().st_size for p in Path(env["XDG_DATA_HOME"]).rglob("*.sqlite*"))
     thumbs, count = folder_bytes(Path(env["XDG_CACHE_HOME"]) / "photocull" / "thumbnails")
@@ -242,7 +253,8 @@ def measure_window(library: Path, env: dict[str, str], workdir: Path, results: R
         results.add(f"window: {name} change", f"{ms:.0f} ms ({found[f'{name}_what']})", "< 200 ms", ms < 200)
     stall = found["scroll_longest_stall_ms"]
     results.add("window: scroll top to bottom", f"longest stall {stall:.0f} ms, {found['scroll_over_50']} over 50 ms "
-                f"in {found['scroll_s']:.1f} s", "no stall > 50 ms", stall <= 50)
+                f"in {found['scroll_s']:.1f} s; GUI-thread CPU in the longest gap {found['scroll_longest_cpu_ms']:.0f} ms "
+                f"(load {found['load']:.1f})", "no stall > 50 ms", stall <= 50)
     results.add("window: peak memory", f"{probe.peak_mib:.0f} MiB", "< 1536 MiB", probe.peak_mib < 1536)
 
 
@@ -296,12 +308,9 @@ def _wait(app, done: Callable[[], bool], limit_s: float) -> bool:
 
 def _first_screen_rows(window) -> int:
     """How many tiles the grid shows without scrolling."""
-    grid, model = window.grid, window.model
-    height = grid.viewport().height()
-    rows = 0
-    while rows < model.rowCount() and grid.visualRect(model.index(rows)).top() < height:
-        rows += 1
-    return rows
+    from photocull.app import rows_on_screen
+
+    return len(rows_on_screen(window))
 
 
 def _painted(app, window) -> None:
@@ -337,18 +346,21 @@ def window_probe(library: Path, out: Path) -> int:
         found[f"{name}_what"] = what
 
     gaps: list[float] = []
-    last = [time.perf_counter()]
+    cpu_gaps: list[float] = []   # GUI-thread CPU between beats: the stall a machine with a free core would see
+    last = [time.perf_counter(), time.thread_time()]
 
     def beat() -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.thread_time()
         gaps.append(max(0.0, (now - last[0]) * 1000 - HEARTBEAT_MS))
-        last[0] = now
+        cpu_gaps.append(max(0.0, (cpu - last[1]) * 1000 - HEARTBEAT_MS))
+        last[0], last[1] = now, cpu
 
     heartbeat = QTimer(interval=HEARTBEAT_MS)
     heartbeat.timeout.connect(beat)
     bar = window.grid.verticalScrollBar()
     bar.setValue(0)
     began = time.perf_counter()
+    last[0], last[1] = time.perf_counter(), time.thread_time()
     heartbeat.start()
     for step in range(SCROLL_STEPS + 1):
         bar.setValue(round(bar.maximum() * step / SCROLL_STEPS))
@@ -360,6 +372,8 @@ def window_probe(library: Path, out: Path) -> int:
     found["scroll_s"] = time.perf_counter() - began
     found["scroll_longest_stall_ms"] = max(gaps, default=0.0)
     found["scroll_over_50"] = sum(gap > 50 for gap in gaps)
+    found["scroll_longest_cpu_ms"] = max(cpu_gaps, default=0.0)
+    found["load"] = os.getloadavg()[0]
     out.write_text(json.dumps(found))
     window.close()
     return 0
@@ -424,13 +438,14 @@ def main(argv: list[str] | None = None) -> int:
     env = user_dirs(dirs)
     results = Results()
     load = " ".join(f"{v:.1f}" for v in os.getloadavg())
-    print(f"{args.n} photos, {os.cpu_count()} cores, load {load}; {TARGETS_AT_100K}, scaled to N where linear")
+    print(f"{args.n} photos, {os.cpu_count()} cores, load {load}; {TARGETS_AT_100K}")
     measure_cli(library, env, workdir, args.n, args.workers, results)
     if not args.skip_window:
         measure_window(library, env, workdir, results)
     if not args.skip_analysis:
         measure_analysis(args.photos.resolve(), workdir, args.analysis_photos, results)
     print()
+    print(f"load average at the end: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
     print(results.table())
     if args.remove:
         shutil.rmtree(library, ignore_errors=True)
