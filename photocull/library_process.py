@@ -26,12 +26,14 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from engine.analysis import AnalysisControl, AnalysisReport, analyze_library
+from engine.analysis.pipeline import DEFAULT_ORT_THREADS
 from engine.config.settings import AppSettings
 from engine.inference.registry import discover
+from engine.inference.runtime import RuntimeSettings
 from engine.library.photo_changes import PhotoChanges, PhotoWatcher
 from engine.library.scan import ScanReport, scan_library
 
@@ -117,13 +119,25 @@ def _child_main(root: Path, settings: AppSettings, stages: tuple[str, ...], even
                 publisher.publish()
             if ANALYSE in stages and not control.cancelled:
                 work.analysis = analyze_library(
-                    root, settings=settings.runtime(), sensitivity=settings.burst_sensitivity,
+                    root, settings=analysis_runtime(settings), sensitivity=settings.burst_sensitivity,
                     registry=discover(chosen=settings.chosen_models), control=control,
                     on_event=lambda event: send(("event", event)))
     except Exception as exc:  # reported to the GUI as one line
         send((_FAILED, f"{type(exc).__name__}: {exc}"))
         return
     send((_DONE, work))
+
+
+def analysis_runtime(settings: AppSettings) -> RuntimeSettings:
+    """The app's inference settings with the command line's thread count (one ORT thread per model).
+
+    Left to ORT (one thread per core, each spinning while it waits), the window's
+    analysis used twice the CPU of ``photocull-cli analyze`` for the same photos
+    (25.7 s against 12.4 s on 300 photos): the decoding threads already use the
+    other core.
+    """
+    runtime = settings.runtime()
+    return runtime if runtime.threads else replace(runtime, threads=DEFAULT_ORT_THREADS)
 
 
 def _scan(root: Path, control: AnalysisControl, send: Callable[[tuple], None]) -> ScanReport:
