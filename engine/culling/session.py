@@ -170,7 +170,7 @@ class CullingSession:
     def rebuild(self) -> None:
         """Apply sort, filter and burst collapsing to produce ``visible``."""
         shown = sort_photos(apply_filter(self.photos, self.state.filter), self.state.sort)
-        if self.state.collapse_bursts:
+        if self.state.collapse_bursts and self._has_bursts:
             shown = self._collapse(shown)
         self.visible = shown
         self._rows = None
