@@ -68,6 +68,7 @@ class CullingSession:
         self._position: dict[int, int] = {}          # id -> index in ``photos``
         self._rows: dict[int, int] | None = {}       # id -> row in ``visible``; None = search or build on demand
         self._has_bursts = False                      # some listed photo belongs to a burst
+        self._orders: dict[str, list[int]] = {}      # sort key -> every photo's id in that order
 
     @classmethod
     def open(cls, root: Path, settings: AppSettings | None = None) -> CullingSession:
@@ -94,6 +95,7 @@ class CullingSession:
         self._by_id = {photo.id: photo for photo in self.photos}
         self._position = {photo.id: index for index, photo in enumerate(self.photos)}
         self._has_bursts = any(photo.insight.burst_id is not None for photo in self.photos)
+        self._orders = {}
         self.state.expanded &= {p.insight.burst_id for p in self.photos if p.insight.burst_id is not None}
         self.rebuild()
 
@@ -141,6 +143,8 @@ class CullingSession:
         for photo in changed:
             if photo.id in self._by_id:
                 self._replace(photo)
+        if changed:
+            self._orders = {}   # new values may reorder the orders not shown now
         inserted = False
         for photo in fresh:
             self._position[photo.id] = len(self.photos)
@@ -169,11 +173,29 @@ class CullingSession:
 
     def rebuild(self) -> None:
         """Apply sort, filter and burst collapsing to produce ``visible``."""
-        shown = sort_photos(apply_filter(self.photos, self.state.filter), self.state.sort)
+        shown = self._sorted_and_filtered()
         if self.state.collapse_bursts and self._has_bursts:
             shown = self._collapse(shown)
         self.visible = shown
         self._rows = None
+
+    def _sorted_and_filtered(self) -> list[CullPhoto]:
+        """The photos in the current order that pass the filter.
+
+        Each order is sorted once and kept (as ids) until the photos change, so a
+        filter change, or going back to an order seen before, is one pass over the
+        list instead of a sort. Decisions change no order, so they keep it too.
+        """
+        sort, photo_filter = self.state.sort, self.state.filter
+        if sort_key(sort) is None:   # the burst order depends on which photos are shown
+            return sort_photos(apply_filter(self.photos, photo_filter), sort)
+        order = self._orders.get(sort)
+        if order is None:
+            order = self._orders[sort] = [photo.id for photo in sort_photos(self.photos, sort)]
+        by_id = self._by_id
+        if not photo_filter.active:
+            return [by_id[pid] for pid in order]
+        return [photo for photo in map(by_id.__getitem__, order) if photo_filter.matches(photo)]
 
     def _collapse(self, photos: list[CullPhoto]) -> list[CullPhoto]:
         """Keep one cover per collapsed burst (its best frame, else its first shown)."""

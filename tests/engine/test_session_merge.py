@@ -85,3 +85,23 @@ def test_a_merge_that_moves_a_photo_rebuilds_and_keeps_the_sessions_decision(mak
     stale = photo(3, 9.0)                           # read elsewhere before this session's pick
     assert session.merge(PhotoChanges((stale,))) is True
     assert session.visible[0].id == 3 and session.visible[0].record.flag == 1
+
+
+def test_filter_changes_and_orders_seen_before_do_not_sort_again(make_session, monkeypatch):
+    session = make_session([photo(i, float(i % 10), flag=i % 3 - 1) for i in range(300)])
+    expected = {}
+    for sort in ("time", "score", "name"):
+        for photo_filter in (PhotoFilter(), PhotoFilter(flags=frozenset({1})), PhotoFilter(min_score=5.0)):
+            session.state.sort, session.state.filter = sort, photo_filter
+            session.rebuild()
+            expected[sort, photo_filter] = visible_ids(session)
+            assert visible_ids(session) == [p.id for p in session_module.sort_photos(
+                [p for p in session.photos if photo_filter.matches(p)], sort)]
+    sorts = []
+    original = session_module.sort_photos
+    monkeypatch.setattr(session_module, "sort_photos", lambda *args: sorts.append(args) or original(*args))
+    for (sort, photo_filter), ids in expected.items():
+        session.set_sort(sort)
+        session.set_filter(photo_filter)
+        assert visible_ids(session) == ids
+    assert sorts == []
