@@ -63,6 +63,9 @@ LABEL_FILTERS = (("Any label", None), ("Red", frozenset({"Red"})), ("Yellow", fr
                  ("Green", frozenset({"Green"})), ("Blue", frozenset({"Blue"})), ("No label", frozenset({None})))
 
 
+FIRST_SCREEN = 200   # photos listed the moment a library opens (more than fit a screen)
+
+
 class MainWindow(QMainWindow):
     def __init__(self, settings: AppSettings | None = None, *, save: bool = True):
         super().__init__()
@@ -248,6 +251,7 @@ class MainWindow(QMainWindow):
         self.session.state.collapse_bursts = self.bursts_button.isChecked()
         self.thumbnails.set_root(self.session.root)
         self.previews.set_root(self.session.root)
+        self.session.show_first(FIRST_SCREEN)   # at once; _reload then lists the whole library
         self.model.set_session(self.session)
         self.stack.setCurrentWidget(self.grid)
         self.setWindowTitle(f"photocull — {self.session.root}")

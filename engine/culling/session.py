@@ -25,10 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from engine.analysis import read_analyses
 from engine.config.settings import AppSettings
 from engine.culling.cull_photo import CullPhoto
 from engine.culling.filters import PhotoFilter, apply_filter
-from engine.culling.insights import PhotoInsight, load_insights
+from engine.culling.insights import PhotoInsight, insight_of, load_insights
 from engine.culling.keymap import decision_for_key
 from engine.culling.sorting import sort_key, sort_photos
 from engine.decisions import auto_cull
@@ -47,6 +48,15 @@ def read_photos(catalog: Catalog) -> list[CullPhoto]:
         for record in catalog.photos(sort="time")
         if record.path
     ]
+
+
+def read_first_photos(catalog: Catalog, count: int) -> list[CullPhoto]:
+    """The first ``count`` photos of :func:`read_photos`, read in milliseconds whatever the library's size
+    (their insights without the personal score, which needs the whole library)."""
+    records = [record for record in catalog.iter_photos(sort="time", limit=count) if record.path]
+    analyses = read_analyses(catalog, [record.id for record in records])
+    return [CullPhoto(record, insight_of(analyses[record.id]) if record.id in analyses else PhotoInsight())
+            for record in records]
 
 
 @dataclass
@@ -88,6 +98,15 @@ class CullingSession:
     def reload(self) -> None:
         """Re-read photos, decisions and insights from the catalog (after a scan or analysis)."""
         self.set_photos(read_photos(self.catalog))
+
+    def show_first(self, count: int) -> None:
+        """List the first ``count`` photos at once, while the whole library is read elsewhere.
+
+        Reading 100,000 photos takes a second or more; the first screen of the grid
+        needs a few dozen. :meth:`set_photos` then replaces them with the whole list,
+        whose first rows are these same photos in the same order (capture time).
+        """
+        self.set_photos(read_first_photos(self.catalog, count))
 
     def set_photos(self, photos: list[CullPhoto]) -> None:
         """Replace the photo list (read by :func:`read_photos`, possibly on another thread)."""
