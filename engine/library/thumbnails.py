@@ -19,7 +19,7 @@ Grid thumbnails are shrunk with the Hamming filter, previews with Lanczos. The
 grid draws tiles at most 200 px (so Qt shrinks the 256-px image once more), and
 after the DCT-scaled decode the last step is a small one (a 1,600-px JPEG decodes
 at 1/4 to 400 px, then 400 -> 256): there Lanczos cost about half as much CPU as
-the decode itself, Hamming a quarter, with no difference visible at tile size.
+the decode itself, Hamming about a third, with no difference visible at tile size.
 """
 
 from __future__ import annotations
