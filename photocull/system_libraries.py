@@ -89,9 +89,10 @@ def needed(platform: str) -> dict[str, str]:
     return {**COMMON, **(WAYLAND if platform.startswith("wayland") else XCB)}
 
 
-def missing(environ: Mapping[str, str] | None = None, *, loader: Loader = loadable) -> list[str]:
+def missing(environ: Mapping[str, str] | None = None, *, loader: Loader | None = None) -> list[str]:
     """Sonames that keep every platform Qt would try from starting ([] when one of them can start)."""
     environ = os.environ if environ is None else environ
+    loader = loader or loadable
     gaps = []
     for platform in platforms(environ):
         gap = [soname for soname in needed(platform) if not loader(soname)]
@@ -114,7 +115,7 @@ def message(sonames: list[str]) -> str:
             f"Install everything its window needs with:\n\n    {install_command()}\n")
 
 
-def check(environ: Mapping[str, str] | None = None, *, loader: Loader = loadable) -> str | None:
+def check(environ: Mapping[str, str] | None = None, *, loader: Loader | None = None) -> str | None:
     """The message to print when Qt's window cannot start here; None on other systems or when all is there."""
     if not sys.platform.startswith("linux"):
         return None
