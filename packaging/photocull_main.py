@@ -2,7 +2,7 @@
 
 import sys
 
-from photocull.app import main
+from photocull.launch import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -24,17 +24,38 @@ from engine.config.settings import load_settings
 from photocull.main_window import MainWindow
 from photocull.style import apply_theme
 
-SELFTEST_ROWS = 24
-GIL_SWITCH_INTERVAL_S = 0.0005   # thumbnails that must be in before the self-test grabs the window
+GIL_SWITCH_INTERVAL_S = 0.0005
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="photocull", description="Cull photos: thumbnails at once, decisions in XMP.")
+    parser.add_argument("folder", type=Path, nargs="?", help="open this folder at start (the same as --open)")
     parser.add_argument("--open", type=Path, metavar="DIR", help="open this folder at start")
     parser.add_argument("--selftest", type=Path, metavar="OUT.png",
                         help="open DIR, wait for thumbnails, save a window grab to OUT.png and exit")
     parser.add_argument("--timeout", type=float, default=120.0, help="self-test time limit in seconds")
-    return parser.parse_args(argv)
+    parser.add_argument("--install-desktop", action="store_true",
+                        help="add photocull to the desktop's application menu, with its icon, and exit")
+    parser.add_argument("--uninstall-desktop", action="store_true", help="remove that menu entry and icon, and exit")
+    args = parser.parse_args(argv)
+    args.open = args.open or args.folder
+    return args
+
+
+def desktop_entry_command(args: argparse.Namespace) -> int | None:
+    """Handle ``--install-desktop`` / ``--uninstall-desktop`` (exit code), or None when neither was asked."""
+    from photocull import desktop_entry
+
+    if args.install_desktop:
+        written = desktop_entry.install()
+        print(f"photocull is in the application menu: {written[0]}" + (f" (and {len(written) - 1} icons)"
+                                                                          if len(written) > 1 else ""))
+        return 0
+    if args.uninstall_desktop:
+        removed = desktop_entry.uninstall()
+        print(f"removed {len(removed)} files" if removed else "photocull was not in the application menu")
+        return 0
+    return None
 
 
 def icon_path() -> Path:
@@ -65,9 +86,29 @@ def create_window(args: argparse.Namespace, *, save_settings: bool = True) -> Ma
     return window
 
 
+def rows_on_screen(window: MainWindow) -> range:
+    """The grid rows inside its viewport now.
+
+    Thumbnails load lazily, when a row is painted, so these are the only rows whose
+    thumbnails can be waited for: a fixed count (it was 24) never settles when fewer
+    tiles fit the window, as with 1,103 photos in the default window offscreen.
+    """
+    grid, model = window.grid, window.model
+    viewport = grid.viewport().rect()
+    first = grid.indexAt(viewport.topLeft())
+    row = first.row() if first.isValid() else 0
+    start = row
+    while row < model.rowCount() and grid.visualRect(model.index(row)).intersects(viewport):
+        row += 1
+    return range(start, row)
+
+
 def ready_for_grab(window: MainWindow) -> bool:
-    """Background work done and the first rows' thumbnails settled."""
-    return window.session is not None and not window.working and window.model.thumbnails_settled(SELFTEST_ROWS)
+    """Background work done and the thumbnails of the rows on screen settled."""
+    if window.session is None or window.working:
+        return False
+    shown = rows_on_screen(window)
+    return window.model.thumbnails_settled_in(shown if len(shown) else range(min(1, window.model.rowCount())))
 
 
 def run_selftest(app: QApplication, window: MainWindow, out: Path, timeout_s: float) -> None:
@@ -96,6 +137,9 @@ def run_selftest(app: QApplication, window: MainWindow, out: Path, timeout_s: fl
 def main(argv: Sequence[str] | None = None) -> int:
     multiprocessing.freeze_support()   # the analysis runs in a spawned child, also in the frozen app
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    done = desktop_entry_command(args)
+    if done is not None:
+        return done
     if args.selftest and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = QApplication.instance() or QApplication(sys.argv[:1])

@@ -85,5 +85,11 @@ class PhotoListModel(QAbstractListModel):
             return False
         return all(self.thumbnails.is_settled(p) for p in self.session.visible[:rows])
 
+    def thumbnails_settled_in(self, rows: range) -> bool:
+        """Whether every row of ``rows`` has a thumbnail or is known unreadable."""
+        if self.session is None:
+            return False
+        return all(self.thumbnails.is_settled(p) for p in self.session.visible[rows.start:rows.stop])
+
     def _thumbnail_ready(self, photo_id: int) -> None:
         self.photos_changed([photo_id])

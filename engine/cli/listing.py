@@ -88,10 +88,10 @@ readable subset.
 from __future__ import annotations
 
 import argparse
-import dataclasses
+import itertools
 import json
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +118,7 @@ ANALYSIS_FIELDS = (
     "is_best", "burst_reasons", "analysis",
 )
 FIELDS = PHOTO_FIELDS + ANALYSIS_FIELDS
+_CHUNK = 2000   # photos whose analyses are read in one go while listing
 TABLE_COLUMNS = ("path", "capture_time", "model", "status", "flag", "rating", "label", "score", "personal_score",
                  "burst_id", "burst_rank", "eyes_closed", "blurry")
 #: ``--sort`` choices: the catalog's orders, and the two score orders computed here.
@@ -133,31 +134,43 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     with Catalog.open(args.dir, create=False) as catalog:
-        records = list(photo_records(catalog, args.sort, as_text=args.format != "json"))
         envelope = {"schema": SCHEMA, "library": str(catalog.root), "sort": args.sort, "score_meaning": SCORE_MEANING}
-    write_records(records, args.format, sys.stdout, table_columns=TABLE_COLUMNS, envelope=envelope, key="photos")
+        records = photo_records(catalog, args.sort, as_text=args.format != "json")
+        write_records(records, args.format, sys.stdout, table_columns=TABLE_COLUMNS, envelope=envelope, key="photos")
     return 0
 
 
 def photo_records(catalog: Catalog, sort: str = "time", *, as_text: bool = False) -> Iterator[dict[str, Any]]:
-    """One record per photo (key order = ``FIELDS``) in the ``sort`` order; streamed except for the two
-    score orders, which need every record first."""
-    analyses = read_analyses(catalog)
-    personal = taste.personal_scores(catalog)
+    """One record per photo (key order = ``FIELDS``) in the ``sort`` order, streamed in bounded memory
+    except for the two score orders, which need every record first.
+
+    Each photo's place in the shoot needs every score, so a first pass reads the scores alone (in
+    chunks, keeping only two numbers per photo) before the records stream.
+    """
     scales = installed_scales()
-    scores = {pid: sort_score_of(analysis, scales) for pid, analysis in analyses.items()}
+    personal = taste.personal_scores(catalog)
+    scores = {photo.id: sort_score_of(analysis, scales)
+              for photo, analysis in with_analyses(catalog, catalog.iter_photos(sort="time"))}
     ranks = shoot_ranks({pid: key for pid, key in scores.items() if key[0] is not None})
-    photos = catalog.photos(sort="time" if sort in ("score", "personal") else sort)
+    order = "time" if sort in ("score", "personal") else sort
     records = (
         {**photo_fields(photo),
-         **analysis_fields(analyses.get(photo.id), as_text=as_text, scales=scales, shoot_rank=ranks.get(photo.id),
+         **analysis_fields(analysis, as_text=as_text, scales=scales, shoot_rank=ranks.get(photo.id),
                            personal=personal_percent(personal.get(photo.id)))}
-        for photo in photos
+        for photo, analysis in with_analyses(catalog, catalog.iter_photos(sort=order))
     )
     if sort in ("score", "personal"):
         yield from sorted(records, key=_best_first("personal_score") if sort == "personal" else _best_first("score"))
     else:
         yield from records
+
+
+def with_analyses(catalog: Catalog, photos: Iterable[PhotoRecord]) -> Iterator[tuple[PhotoRecord, PhotoAnalysis | None]]:
+    """Each photo with its analysis, read ``_CHUNK`` photos at a time: the listing streams in bounded memory."""
+    iterator = iter(photos)
+    while chunk := list(itertools.islice(iterator, _CHUNK)):
+        analyses = read_analyses(catalog, [photo.id for photo in chunk])
+        yield from ((photo, analyses.get(photo.id)) for photo in chunk)
 
 
 def _best_first(field: str):
@@ -171,9 +184,9 @@ def _best_first(field: str):
 
 def photo_fields(photo: PhotoRecord) -> dict[str, Any]:
     """One photo's catalog fields (key order = ``PHOTO_FIELDS``)."""
-    values = dataclasses.asdict(photo)
+    values = {name: getattr(photo, name) for name in PHOTO_FIELDS}
     values["files"] = list(photo.files)
-    return {name: values[name] for name in PHOTO_FIELDS}
+    return values
 
 
 def analysis_fields(analysis: PhotoAnalysis | None, *, as_text: bool = False,

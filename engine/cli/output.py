@@ -2,13 +2,20 @@
 
 Every command that lists things hands over plain dicts, so the three formats
 always carry the same fields; ``table`` shows a readable subset.
+
+CSV and JSON are written as the records arrive from an iterator, so listing a
+100,000-photo library never holds its records (or the whole JSON text) in
+memory. JSON puts one record per line inside the envelope: still one valid JSON
+document, and each record is encoded by the C encoder in one call. Only the
+table, meant for a person reading a terminal, is gathered first (its columns
+are as wide as their widest cell).
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
 FORMATS = ("table", "csv", "json")
@@ -19,7 +26,7 @@ def add_format_argument(parser) -> None:
 
 
 def write_records(
-    records: Sequence[dict[str, Any]],
+    records: Iterable[dict[str, Any]],
     fmt: str,
     out: TextIO,
     *,
@@ -27,23 +34,40 @@ def write_records(
     envelope: dict[str, Any],
     key: str,
 ) -> None:
-    """Write ``records``; JSON wraps them as ``{**envelope, key: records}``."""
+    """Write ``records`` (consumed once, in order); JSON wraps them as ``{**envelope, key: [records]}``."""
     if fmt == "json":
-        json.dump({**envelope, key: list(records)}, out, indent=2, ensure_ascii=False)
-        out.write("\n")
+        _write_json(records, out, envelope, key)
     elif fmt == "csv":
         _write_csv(records, out)
     else:
-        _write_table(records, table_columns, out)
+        _write_table(list(records), table_columns, out)
 
 
-def _write_csv(records: Sequence[dict[str, Any]], out: TextIO) -> None:
-    if not records:
-        return
-    writer = csv.DictWriter(out, fieldnames=list(records[0]), lineterminator="\n")
-    writer.writeheader()
+def _write_json(records: Iterable[dict[str, Any]], out: TextIO, envelope: dict[str, Any], key: str) -> None:
+    out.write("{\n")
+    for name, value in envelope.items():
+        out.write(f"  {_json(name)}: {_json(value)},\n")
+    out.write(f"  {_json(key)}: [")
+    separator = "\n    "
     for record in records:
-        writer.writerow({k: _cell(v) for k, v in record.items()})
+        out.write(separator)
+        out.write(_json(record))
+        separator = ",\n    "
+    out.write("\n  ]\n}\n" if separator != "\n    " else "]\n}\n")
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _write_csv(records: Iterable[dict[str, Any]], out: TextIO) -> None:
+    writer = csv.writer(out, lineterminator="\n")
+    fields: list[str] = []
+    for record in records:
+        if not fields:   # the header is the first record's keys
+            fields = list(record)
+            writer.writerow(fields)
+        writer.writerow([_cell(record.get(name)) for name in fields])
 
 
 def _write_table(records: Sequence[dict[str, Any]], columns: Sequence[str], out: TextIO) -> None:

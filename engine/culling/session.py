@@ -19,17 +19,19 @@ thread that opened it (the GUI thread). Background work opens its own.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from engine.analysis import read_analyses
 from engine.config.settings import AppSettings
 from engine.culling.actions import decision_for_key
 from engine.culling.cull_photo import CullPhoto
 from engine.culling.filters import PhotoFilter, apply_filter
-from engine.culling.insights import PhotoInsight, load_insights
-from engine.culling.sorting import sort_photos
+from engine.culling.insights import PhotoInsight, insight_of, load_insights
+from engine.culling.sorting import sort_key, sort_photos
 from engine.decisions import auto_cull
 from engine.decisions.record import KEEP, Decision, redo, set_decisions, stored_decisions, undo
 from engine.library.catalog import Catalog
@@ -48,6 +50,15 @@ def read_photos(catalog: Catalog) -> list[CullPhoto]:
     ]
 
 
+def read_first_photos(catalog: Catalog, count: int) -> list[CullPhoto]:
+    """The first ``count`` photos of :func:`read_photos`, read in milliseconds whatever the library's size
+    (their insights without the personal score, which needs the whole library)."""
+    records = [record for record in catalog.iter_photos(sort="time", limit=count) if record.path]
+    analyses = read_analyses(catalog, [record.id for record in records])
+    return [CullPhoto(record, insight_of(analyses[record.id]) if record.id in analyses else PhotoInsight())
+            for record in records]
+
+
 @dataclass
 class ViewState:
     sort: str = "time"
@@ -64,8 +75,11 @@ class CullingSession:
         self.photos: list[CullPhoto] = []
         self.visible: list[CullPhoto] = []
         self._by_id: dict[int, CullPhoto] = {}
-        self._row_of: dict[int, int] = {}
-        self._burst_row: dict[int | None, int] = {}
+        self._position: dict[int, int] = {}          # id -> index in ``photos``
+        self._rows: dict[int, int] | None = {}       # id -> row in ``visible``; None = search or build on demand
+        self._has_bursts = False                      # some listed photo belongs to a burst
+        self._orders: dict[str, list[int]] = {}      # sort key -> every photo's id in that order
+        self._burst_rows: dict[int, int] | None = None   # burst id -> first row showing one of its frames
 
     @classmethod
     def open(cls, root: Path, settings: AppSettings | None = None) -> CullingSession:
@@ -86,10 +100,22 @@ class CullingSession:
         """Re-read photos, decisions and insights from the catalog (after a scan or analysis)."""
         self.set_photos(read_photos(self.catalog))
 
+    def show_first(self, count: int) -> None:
+        """List the first ``count`` photos at once, while the whole library is read elsewhere.
+
+        Reading 100,000 photos takes a second or more; the first screen of the grid
+        needs a few dozen. :meth:`set_photos` then replaces them with the whole list,
+        whose first rows are these same photos in the same order (capture time).
+        """
+        self.set_photos(read_first_photos(self.catalog, count))
+
     def set_photos(self, photos: list[CullPhoto]) -> None:
         """Replace the photo list (read by :func:`read_photos`, possibly on another thread)."""
         self.photos = list(photos)
         self._by_id = {photo.id: photo for photo in self.photos}
+        self._position = {photo.id: index for index, photo in enumerate(self.photos)}
+        self._has_bursts = any(photo.insight.burst_id is not None for photo in self.photos)
+        self._orders = {}
         self.state.expanded &= {p.insight.burst_id for p in self.photos if p.insight.burst_id is not None}
         self.rebuild()
 
@@ -99,30 +125,99 @@ class CullingSession:
 
         Decisions of photos already listed are kept from this session: the user may have
         changed them since the other reader looked, and this session wrote them.
+
+        Cost: proportional to the changes, not the library, in the two cases a scan and
+        an analysis produce all the time (new photos before bursts are grouped, and
+        photos whose new values leave their place in the list as it was); anything
+        else (removals, regrouping, a change that moves a photo) rebuilds the list.
         """
+        changed = [self._keeping_decision(photo) for photo in changes.changed]
+        if not changes.removed:
+            in_place = self._merge_in_place(changed)
+            if in_place is not None:
+                return in_place
         before = [photo.id for photo in self.visible]
         removed = set(changes.removed)
         by_id = {pid: photo for pid, photo in self._by_id.items() if pid not in removed}
-        for photo in changes.changed:
-            known = by_id.get(photo.id)
-            by_id[photo.id] = photo if known is None else photo.with_decision(known.decision)
+        for photo in changed:
+            by_id[photo.id] = photo
         ordered = [by_id.pop(p.id) for p in self.photos if p.id in by_id]
         self.set_photos(ordered + list(by_id.values()))
         return [photo.id for photo in self.visible] != before
 
+    def _keeping_decision(self, photo: CullPhoto) -> CullPhoto:
+        known = self._by_id.get(photo.id)
+        return photo if known is None else photo.with_decision(known.decision)
+
+    def _merge_in_place(self, changed: list[CullPhoto]) -> bool | None:
+        """Apply ``changed`` without re-sorting: True when rows were inserted, False when only contents
+        changed, None when some change needs the full rebuild (nothing is applied then)."""
+        key = sort_key(self.state.sort)
+        if key is None:
+            return None
+        fresh = [photo for photo in changed if photo.id not in self._by_id]
+        if fresh and (self._has_bursts or any(photo.insight.burst_id is not None for photo in fresh)):
+            return None   # where a new photo goes among collapsed bursts needs the whole order
+        if not all(self._stays_put(self._by_id[photo.id], photo, key) for photo in changed if photo.id in self._by_id):
+            return None
+        for photo in changed:
+            if photo.id in self._by_id:
+                self._replace(photo)
+        if changed:
+            self._orders = {}   # new values may reorder the orders not shown now
+        inserted = False
+        for photo in fresh:
+            self._position[photo.id] = len(self.photos)
+            self.photos.append(photo)
+            self._by_id[photo.id] = photo
+            if self.state.filter.matches(photo):
+                self.visible.insert(bisect.bisect_right(self.visible, key(photo), key=key), photo)
+                inserted = True
+        if inserted:
+            self._rows = self._burst_rows = None
+        return inserted
+
+    def _stays_put(self, before: CullPhoto, after: CullPhoto, key) -> bool:
+        """Whether ``after`` takes exactly the place (and visibility) ``before`` had."""
+        same_burst = (before.insight.burst_id, before.insight.is_burst_best) == (
+            after.insight.burst_id, after.insight.is_burst_best)
+        return (same_burst and key(before) == key(after)
+                and self.state.filter.matches(before) == self.state.filter.matches(after))
+
+    def _replace(self, photo: CullPhoto) -> None:
+        self.photos[self._position[photo.id]] = photo
+        self._by_id[photo.id] = photo
+        row = self.row_of(photo.id)
+        if row is not None:
+            self.visible[row] = photo
+
     def rebuild(self) -> None:
         """Apply sort, filter and burst collapsing to produce ``visible``."""
-        shown = sort_photos(apply_filter(self.photos, self.state.filter), self.state.sort)
-        if self.state.collapse_bursts:
+        shown = self._sorted_and_filtered()
+        if self.state.collapse_bursts and self._has_bursts:
             shown = self._collapse(shown)
             if self.state.sort in ("score", "personal"):   # a cover sits where its own score (on its tile) puts it
                 shown = sort_photos(shown, self.state.sort)
         self.visible = shown
-        self._row_of = {photo.id: row for row, photo in enumerate(shown)}
-        self._burst_row = {}   # burst id -> the first row showing one of its frames
-        for row, photo in enumerate(shown):
-            if photo.insight.burst_id is not None:
-                self._burst_row.setdefault(photo.insight.burst_id, row)
+        self._rows = self._burst_rows = None
+
+    def _sorted_and_filtered(self) -> list[CullPhoto]:
+        """The photos in the current order that pass the filter.
+
+        Each order is sorted once and kept (as ids) until the photos change, so a
+        filter change, or going back to an order seen before, is one pass over the
+        list instead of a sort. Decisions change no order, so they keep it too.
+        """
+        sort, photo_filter = self.state.sort, self.state.filter
+        if sort_key(sort) is None:   # the burst order depends on which photos are shown
+            return sort_photos(apply_filter(self.photos, photo_filter), sort)
+        order = self._orders.get(sort)
+        if order is None:
+            order = self._orders[sort] = [photo.id for photo in sort_photos(self.photos, sort)]
+        by_id = self._by_id
+        if not photo_filter.active:
+            return [by_id[pid] for pid in order]
+        return [photo for photo in map(by_id.__getitem__, order) if photo_filter.matches(photo)]
 
     def _collapse(self, photos: list[CullPhoto]) -> list[CullPhoto]:
         """Keep one cover per collapsed burst (its best frame, else its first shown)."""
@@ -167,17 +262,39 @@ class CullingSession:
         return photo_id in self._by_id
 
     def row_of(self, photo_id: int) -> int | None:
-        return self._row_of.get(photo_id)
+        """The row of a photo in ``visible`` (None when not shown).
+
+        Without bursts the list is sorted by the order's key, so a binary search finds
+        the row; with bursts a map is built once per change of the list's shape.
+        """
+        if self._rows is not None:
+            return self._rows.get(photo_id)
+        key, photo = sort_key(self.state.sort), self._by_id.get(photo_id)
+        if photo is None:
+            return None
+        if key is not None and not self._has_bursts:
+            row = bisect.bisect_left(self.visible, key(photo), key=key)
+            return row if row < len(self.visible) and self.visible[row].id == photo_id else None
+        self._rows = {shown.id: row for row, shown in enumerate(self.visible)}
+        return self._rows.get(photo_id)
 
     def shown_row(self, photo_id: int) -> int | None:
         """The row that shows ``photo_id``: its own, else its collapsed burst's cover; None when filtered out.
 
         This is how the current photo stays current through a new sort, filter or grouping:
         a frame folded into its burst is found again at the burst's tile."""
-        row = self._row_of.get(photo_id)
+        row = self.row_of(photo_id)
         if row is not None or photo_id not in self._by_id:
             return row
-        return self._burst_row.get(self._by_id[photo_id].insight.burst_id)
+        burst_id = self._by_id[photo_id].insight.burst_id
+        if burst_id is None:
+            return None
+        if self._burst_rows is None:
+            self._burst_rows = {}
+            for shown_at, photo in enumerate(self.visible):
+                if photo.insight.burst_id is not None:
+                    self._burst_rows.setdefault(photo.insight.burst_id, shown_at)
+        return self._burst_rows.get(burst_id)
 
     def landing_row(self, photo_ids: Sequence[int], prefer: int | None = None) -> int | None:
         """Where the cursor goes after undo or redo changed ``photo_ids``: ``prefer`` (the current
@@ -238,9 +355,7 @@ class CullingSession:
         for pid in ids:
             if pid in self._by_id:
                 decision = stored[pid].decision if pid in stored else Decision()
-                self._by_id[pid] = self._by_id[pid].with_decision(decision)
-        self.photos = [self._by_id[p.id] for p in self.photos]
-        self.visible = [self._by_id[p.id] for p in self.visible]
+                self._replace(self._by_id[pid].with_decision(decision))   # in place: nothing moves mid-cull
         return list(ids)
 
     @property

@@ -48,6 +48,11 @@ _KEYS: dict[str, Callable[[CullPhoto], Any]] = {"score": _score_key, "personal":
                                                 "name": _name_key}
 
 
+def sort_key(key: str) -> Callable[[CullPhoto], Any] | None:
+    """The per-photo key of an order (None for "burst", which orders groups, not photos)."""
+    return _KEYS.get(key)
+
+
 def sort_photos(photos: Sequence[CullPhoto], key: str = "time") -> list[CullPhoto]:
     if key not in SORT_KEYS:
         raise ValueError(f"unknown sort {key!r}; choose from {', '.join(SORT_KEYS)}")

@@ -187,33 +187,40 @@ def scan_library(
             conn.executemany("DELETE FROM scan_errors WHERE path = ?", [(p,) for p in plan.stale_error_paths])
         writer = _BatchWriter(catalog, report, batch_files, batch_seconds)
         total = sum(group.file_count for group in plan.groups)
+        without_xmp: set[str] = set()   # decoded primaries whose open showed no embedded XMP
         try:
             for outcome in _outcomes(root, plan.groups, cache, workers, cancel):
                 writer.add(outcome)
+                if outcome.scanned is not None and not outcome.scanned.may_embed_xmp:
+                    without_xmp.add(outcome.primary.path)
                 if progress is not None:
                     progress(writer.files_done, total, outcome.plan.candidates[0].path if outcome.plan.candidates else "")
         finally:
             writer.flush()
         report.cancelled = cancel.is_set()
         if import_decisions and not report.cancelled:
-            _import_recorded_decisions(catalog, {item.folder for item in found.files}, plan, report)
+            _import_recorded_decisions(catalog, {item.folder for item in found.files}, plan, report, without_xmp)
         report.errors = catalog.conn.execute("SELECT COUNT(*) FROM scan_errors").fetchone()[0]
     report.seconds = time.monotonic() - started
     return report
 
 
-def _import_recorded_decisions(catalog: Catalog, folders: set[str], plan: ScanPlan, report: ScanReport) -> None:
+def _import_recorded_decisions(catalog: Catalog, folders: set[str], plan: ScanPlan, report: ScanReport,
+                               without_xmp: set[str]) -> None:
     """Take ratings, labels and flags from sidecars and from XMP embedded in newly decoded photos.
 
     Another program may have changed a sidecar since the last scan, so every
     folder that holds ``.xmp`` files is looked at again; folders without any
     cost one directory listing, which keeps the rescan of an unchanged library
     fast. Embedded XMP needs the file opened, so only photos decoded in this
-    scan are read for it.
+    scan are read for it, and not those whose decode already showed none
+    (``without_xmp``: a second open of every new JPEG cost about as much as
+    its metadata).
     """
     from engine.decisions.sidecars import import_sidecars  # the scan works without the decisions layer loaded
 
     decoded = {item.path for group in plan.groups if group.needs_decode for item in group.candidates}
+    decoded -= without_xmp
     with_sidecars = _folders_with_sidecars(catalog.root, folders)
     if not decoded and not with_sidecars:
         return

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from photocull.main_window import MainWindow
 
 
+FIRST_SCREEN = 200   # photos listed the moment a library opens (more than fit a screen)
+
 class LibraryController:
     HANDLES = ("choose_folder",)
 
@@ -55,6 +57,7 @@ class LibraryController:
         session.state.collapse_bursts = window.filters.bursts_button.isChecked()
         window.thumbnails.set_root(session.root)
         window.previews.set_root(session.root)
+        session.show_first(FIRST_SCREEN)   # at once; reload() then lists the whole library
         window.model.set_session(session)
         window.stack.setCurrentWidget(window.grid)
         window.setWindowTitle(f"photocull — {session.root}")
