@@ -20,12 +20,15 @@ onnxruntime. No TFLite or torch is involved at run time.
    lid), on a square crop 2.3× the eye-corner distance, rotated level. The model was
    trained on one eye; the other eye's crop is mirrored, as MediaPipe does.
 
-**Openness** of an eye is the lid gap over the eye width, measured on the iris
-model's lid contour: the mean over the three central lid pairs (lower 3, 4, 5 with
-upper 11, 12, 13) of the upper point's distance above the lower point, measured
-perpendicular to the corner-to-corner line, divided by the corner-to-corner distance.
-It is about 0.25-0.35 for an open eye and near 0 for a closed one. The 468-point face
-mesh is not used for this: its eye points do not follow closed lids.
+**Openness** of an eye is how far its upper lid rises above the line between the eye
+corners, over the eye width, measured on the iris model's lid contour: the mean over the
+three central upper-lid points (11, 12, 13) of their distance above the corner-to-corner
+line, divided by the corner-to-corner distance. It is about 0.15-0.25 for an open eye and
+near 0 for a closed one. A blink is the upper lid coming down; a smile or a squint pushes
+the *lower* lid up and leaves the upper one where it was, so the upper lid alone tells a
+blink from a laugh better than the gap between the lids (which both close). The numbers
+behind this choice are in ``assets/models/PROVENANCE.md``. The 468-point face mesh is not
+used for this: its eye points do not follow closed lids.
 
 A face's openness is the mean of its two eyes' (two noisy measurements of what is
 usually one blink), each eye weighted by its image area, taken as the square of its
@@ -57,17 +60,21 @@ DETECTOR_MODEL = "face_detection_full_range"
 LANDMARK_MODEL = "face_landmark"
 IRIS_MODEL = "iris_landmark"
 
-#: An eye whose openness (lid gap / eye width) is below this is closed. Chosen *a priori*,
-#: not tuned on any data set: it is the usual eye-aspect-ratio blink threshold of
-#: Soukupová & Čech (2016, "Real-Time Eye Blink Detection using Facial Landmarks"),
-#: whose EAR is the same kind of ratio (mean vertical lid gap over eye width).
-EYE_CLOSED_THRESHOLD = 0.20
+#: An eye whose openness (upper-lid rise / eye width) is below this is closed. Chosen on the
+#: tune half of the research-only eyes set (bench/eyes.py ``--part tune``) so that at most
+#: about 1 in 20 flagged faces there was labelled open; the report half was not looked at.
+EYE_CLOSED_THRESHOLD = 0.12
 #: Width of the logistic that turns openness into a probability of "closed".
-OPENNESS_SOFTNESS = 0.03
+OPENNESS_SOFTNESS = 0.02
 #: Faces whose area is at least this fraction of the largest face's count for the photo flag.
 PROMINENT_FACE_FRACTION = 0.25
-#: Detections below this confidence are dropped (MediaPipe uses 0.5 for its detectors).
+#: Detections at or above this confidence are faces (MediaPipe uses 0.5 for its detectors).
 MIN_DETECTION_SCORE = 0.5
+#: Weaker detections, down to this confidence, are faces only when the face mesh confirms them
+#: with a presence of at least :data:`CONFIRM_PRESENCE` (blurred, dark or tilted real faces
+#: often score 0.3-0.5; a background pattern rarely convinces the mesh as well).
+WEAK_DETECTION_SCORE = 0.25
+CONFIRM_PRESENCE = 0.9
 #: Detections overlapping more than this (IoU) are merged by weighted NMS (MediaPipe: 0.3).
 NMS_IOU = 0.3
 #: A face-landmark run whose face-presence probability is below this has no face.
@@ -85,7 +92,6 @@ _EYE_ROI_SCALE = 2.3
 #: and whether that eye's crop is mirrored for the iris model.
 _EYE_CORNERS = {"right": (33, 133, False), "left": (362, 263, True)}
 #: Indices into the iris model's lid contour.
-_LOWER_LID = (3, 4, 5)
 _UPPER_LID = (11, 12, 13)
 _CORNERS = (0, 8)
 _LID_CONTOUR = 16
@@ -218,9 +224,12 @@ class FaceAnalyzer:
         :data:`PROMINENT_FACE_FRACTION` of the largest *measured* face is left without eyes:
         the flag and the prominent set are exactly what measuring every face gives
         (:func:`summarize`), at one face's cost for a crowd in the background.
+
+        Weak detections (see :data:`WEAK_DETECTION_SCORE`) are kept only when the face mesh
+        confirmed them, which is what measuring their eyes does; unconfirmed ones are dropped.
         """
         image = image.convert("RGB") if image.mode != "RGB" else image
-        faces = self.detect(image)
+        faces = self.detect(image, weak=True)
         measured: dict[int, Face] = {}
         largest = 0.0
         for index in sorted(range(len(faces)), key=lambda i: -faces[i].area):
@@ -229,9 +238,10 @@ class FaceAnalyzer:
             measured[index] = self.measure_eyes(image, faces[index])
             if measured[index].eyes:
                 largest = max(largest, faces[index].area)
-        return summarize(tuple(measured.get(i, face) for i, face in enumerate(faces)))
+        kept = [measured.get(i, face) for i, face in enumerate(faces)]
+        return summarize(tuple(face for face in kept if face.eyes or face.score >= MIN_DETECTION_SCORE))
 
-    def detect(self, image: Image.Image, *, tiles: bool = True) -> list[Face]:
+    def detect(self, image: Image.Image, *, tiles: bool = True, weak: bool = False) -> list[Face]:
         """Faces found by the detector, best first, boxes in photo pixels (no eyes yet).
 
         One pass sees the whole photo at 192×192, where faces under about a tenth of
@@ -239,7 +249,9 @@ class FaceAnalyzer:
         also searched in overlapping square tiles (see :func:`tile_grid`), which finds
         the faces of a group photo. Tile detections that touch a tile's inner edge are
         dropped (the face is cut; the whole-photo pass or a neighbouring tile has it),
-        then everything is merged by weighted NMS.
+        then everything is merged by weighted NMS. With ``weak``, detections scoring
+        between :data:`WEAK_DETECTION_SCORE` and :data:`MIN_DETECTION_SCORE` that overlap
+        no confident face follow, merged among themselves; the caller must confirm them.
         """
         views = [(0, 0, image.width, image.height)] + (tile_grid(image.width, image.height) if tiles else [])
         found_points, found_scores = [], []
@@ -249,8 +261,15 @@ class FaceAnalyzer:
             keep = _inside_view(points, view, image.size)
             found_points.append(points[keep])
             found_scores.append(scores[keep])
+        points, scores = np.concatenate(found_points), np.concatenate(found_scores)
+        strong = scores >= MIN_DETECTION_SCORE
+        merged = weighted_nms(points[strong], scores[strong])
+        if weak:
+            boxes = np.array([p[:2].reshape(-1) for p, _ in merged]).reshape(-1, 4)
+            clear = [not (_iou(p[:2].reshape(-1), boxes) > NMS_IOU).any() for p in points[~strong]]
+            merged += weighted_nms(points[~strong][clear], scores[~strong][clear])
         faces = []
-        for points, score in weighted_nms(np.concatenate(found_points), np.concatenate(found_scores)):
+        for points, score in merged:
             (x0, y0), (x1, y1) = points[0], points[1]
             faces.append(Face(box=(float(x0), float(y0), float(x1), float(y1)), score=score, keypoints=points[2:]))
         return faces
@@ -259,13 +278,14 @@ class FaceAnalyzer:
         """One detector pass: (N, 8, 2) points in this image's pixels and (N,) scores."""
         spec = self.detector.input
         raw_boxes, raw_scores = self.detector_session.run(preprocess(image, spec)[None])
-        points, scores = decode_detections(raw_boxes[0], raw_scores[0], self._anchors, spec.width)
+        points, scores = decode_detections(raw_boxes[0], raw_scores[0], self._anchors, spec.width, WEAK_DETECTION_SCORE)
         scale, left, top, _, _ = letterbox_geometry(image.width, image.height, spec)
         return (points * spec.width - (left, top)) / scale, scores
 
     def measure_eyes(self, image: Image.Image, face: Face) -> Face:
         """The face with both eyes measured, or unchanged if the landmark model sees no face there."""
-        mesh = self.face_landmarks(image, face)
+        confident = face.score >= MIN_DETECTION_SCORE
+        mesh = self.face_landmarks(image, face, MIN_FACE_PRESENCE if confident else CONFIRM_PRESENCE)
         if mesh is None:
             return face
         eyes = tuple(self.eye(image, mesh, side) for side in _EYE_CORNERS)
@@ -282,12 +302,12 @@ class FaceAnalyzer:
         )
         return roi.crop(image, self.landmarker.input.width), roi
 
-    def face_landmarks(self, image: Image.Image, face: Face) -> np.ndarray | None:
-        """468 face-mesh points (x, y) in photo pixels, or ``None`` when no face is there."""
+    def face_landmarks(self, image: Image.Image, face: Face, min_presence: float = MIN_FACE_PRESENCE) -> np.ndarray | None:
+        """468 face-mesh points (x, y) in photo pixels, or ``None`` when the mesh's face presence is below ``min_presence``."""
         crop, roi = self.face_crop(image, face)
         tensor = to_array(crop, self.landmarker.input)[None]
         mesh, presence = self.landmark_session.run(tensor)
-        if _sigmoid(float(presence.reshape(-1)[0])) < MIN_FACE_PRESENCE:
+        if _sigmoid(float(presence.reshape(-1)[0])) < min_presence:
             return None
         return roi.to_photo(mesh.reshape(-1, 3), crop.width)
 
@@ -321,7 +341,9 @@ class FaceAnalyzer:
 
 
 def lid_openness(lids: np.ndarray) -> float:
-    """Lid gap / eye width from the iris model's 16 lid points (see the module docstring).
+    """Upper-lid rise above the corner line / eye width, from the iris model's 16 lid points.
+
+    See the module docstring for why the upper lid alone.
 
     Works in any coordinates where the upper lid is above the lower one when the
     eye is upright (mirroring left-right does not change it).
@@ -334,8 +356,8 @@ def lid_openness(lids: np.ndarray) -> float:
     up = np.array([axis[1], -axis[0]]) / width  # perpendicular, pointing to smaller y
     if axis[0] < 0:
         up = -up
-    gaps = (lids[list(_UPPER_LID)] - lids[list(_LOWER_LID)]) @ up
-    return float(gaps.mean() / width)
+    rise = (lids[list(_UPPER_LID)] - (left + right) / 2) @ up
+    return float(rise.mean() / width)
 
 
 def face_openness(eyes: tuple[Eye, ...]) -> float:
@@ -372,7 +394,8 @@ def summarize(faces: tuple[Face, ...]) -> FaceReport:
 
 
 def decode_detections(
-    raw_boxes: np.ndarray, raw_scores: np.ndarray, anchors: np.ndarray, input_side: int
+    raw_boxes: np.ndarray, raw_scores: np.ndarray, anchors: np.ndarray, input_side: int,
+    min_score: float = MIN_DETECTION_SCORE,
 ) -> tuple[np.ndarray, np.ndarray]:
     """SSD outputs → (N, 8, 2) points in 0..1 input coordinates and (N,) scores above threshold.
 
@@ -381,7 +404,7 @@ def decode_detections(
     size is absolute (MediaPipe's ``TensorsToDetectionsCalculator``).
     """
     scores = _sigmoid(np.clip(raw_scores.reshape(-1), -100.0, 100.0))
-    keep = scores >= MIN_DETECTION_SCORE
+    keep = scores >= min_score
     raw, centres = raw_boxes[keep] / input_side, anchors[keep]
     cx, cy = raw[:, 0] + centres[:, 0], raw[:, 1] + centres[:, 1]
     half_w, half_h = raw[:, 2] / 2, raw[:, 3] / 2
