@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from engine import personalize as taste
 from engine.analysis import AnalysisControl, AnalysisStarted, GroupingStarted, PhotoAnalyzed
 from engine.analysis.focus_region import sharpest_region
+from engine.analysis.storage import read_analyses
 from engine.config.settings import AppSettings, save_settings
 from engine.culling.filters import DEFAULT_SCORE_BOUNDS, PhotoFilter, score_bounds
 from engine.culling.keymap import DECISION_KEYS, VIEW_KEYS
@@ -101,6 +102,9 @@ class MainWindow(QMainWindow):
         self.view = self.grid  # the grid is "the view" for older callers
         self.loupe = LoupeView(self.previews, self)
         self.compare = CompareView(self.previews, self)
+        self.loupe.frames_for = lambda photo: self.session.burst_members(photo.id)
+        for strip in (self.loupe.face_strip, self.compare.face_strip):
+            strip.analyses = lambda ids: read_analyses(self.session.catalog, ids) if self.session else {}
         self.welcome = QLabel("Open a folder of photos (Ctrl+O), or drop one here.")
         self.welcome.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.welcome.setStyleSheet("color: #8c8c8c; font-size: 15px;")
@@ -199,6 +203,7 @@ class MainWindow(QMainWindow):
         for key, slot in (("G", self.show_grid), ("E", lambda: self.show_loupe()), ("C", lambda: self.show_compare("2-up")),
                           ("N", lambda: self.show_compare("survey")), ("B", lambda: self.show_compare("burst")),
                           ("Z", self.loupe_toggle_zoom), ("F", self.loupe_next_face), ("S", self.loupe_sharpest),
+                          ("V", self.toggle_face_strip),
                           ("Return", self.toggle_burst), ("Escape", self.show_grid)):
             view.addAction(self._action(VIEW_KEYS.get(key, "back to the grid").capitalize(), slot, key))
         for widget in (self.loupe, self.compare):
@@ -781,6 +786,12 @@ class MainWindow(QMainWindow):
             if candidate is not None and candidate.id != champion.id:
                 self.compare.set_candidate(candidate)
                 return
+
+    def toggle_face_strip(self) -> None:
+        """Every face up close, under the loupe or compare."""
+        page = self.stack.currentWidget()
+        if page in (self.loupe, self.compare):
+            page.toggle_faces()
 
     def loupe_toggle_zoom(self) -> None:
         if self.stack.currentWidget() is self.loupe:

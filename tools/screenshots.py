@@ -2,8 +2,9 @@
 
 Opens photocull on DIR (offscreen unless a display is set), waits for scan and
 analysis to finish, and writes grid.png, grid_bursts_expanded.png, loupe.png,
-loupe_100.png, compare.png, burst.png, survey.png, settings.png, auto_cull.png and
-calibrate.png into OUTDIR. Settings and catalogs go to a temporary XDG home, so the user's own
+loupe_100.png, compare.png, burst.png, survey.png, loupe_faces.png and burst_faces.png (the
+face strip, on the burst with the most faces), settings.png, auto_cull.png and calibrate.png
+into OUTDIR. Settings and catalogs go to a temporary XDG home, so the user's own
 are never touched.
 """
 
@@ -99,6 +100,20 @@ def main(argv: list[str] | None = None) -> int:
     shot("survey")
     window.show_grid()
     window.grid.clearSelection()
+    faces_row = _most_faces_burst_row(session)
+    if faces_row is not None:
+        window.show_loupe(faces_row)
+        window.toggle_face_strip()
+        shot("loupe_faces")
+        window.toggle_face_strip()
+        window.show_grid()
+        window.grid.setCurrentIndex(window.model.index(faces_row))
+        window.show_compare("burst")
+        window.toggle_face_strip()
+        shot("burst_faces")
+        window.toggle_face_strip()
+    window.show_grid()
+    window.grid.clearSelection()
     finished: set[str] = set()
     for name, opener in (("settings", window.open_settings), ("auto_cull", window.open_auto_cull),
                          ("calibrate", window.calibrate)):
@@ -110,6 +125,16 @@ def main(argv: list[str] | None = None) -> int:
     window.stop_work()
     window.close()
     return 0
+
+
+def _most_faces_burst_row(session) -> int | None:
+    """The grid row of the burst whose frames hold the most faces (None without bursts)."""
+    framed = [p for p in session.photos if p.insight.burst_id is not None]
+    if not framed:
+        return None
+    best = max(framed, key=lambda p: sum(len(m.insight.faces) for m in session.burst_members(p.id)))
+    rows = [session.row_of(m.id) for m in session.burst_members(best.id)]
+    return next((row for row in rows if row is not None), None)
 
 
 DIALOG_WAIT_S = 20     # the calibration questions are computed in a worker first

@@ -80,6 +80,12 @@ NMS_IOU = 0.3
 #: A face-landmark run whose face-presence probability is below this has no face.
 MIN_FACE_PRESENCE = 0.5
 
+#: Eyes narrower than this (corner to corner, photo pixels) cannot be read: an open eye is then
+#: under 2 pixels tall, and the iris model sees the region blown up more than 5×. A face whose
+#: wider eye is narrower is left without eyes (no verdict) rather than guessed at. In a crowd on
+#: the 512-pixel analysis image such eyes are 1.5-4.5 pixels wide, and they were read as closed.
+MIN_READABLE_EYE_WIDTH = 5.0
+
 #: Small-face search: tile side as a fraction of the photo's short side, and tile overlap.
 TILE_FRACTION = 0.5
 TILE_OVERLAP = 0.25
@@ -283,10 +289,11 @@ class FaceAnalyzer:
         return (points * spec.width - (left, top)) / scale, scores
 
     def measure_eyes(self, image: Image.Image, face: Face) -> Face:
-        """The face with both eyes measured, or unchanged if the landmark model sees no face there."""
+        """The face with both eyes measured; unchanged if the landmark model sees no face there or
+        the eyes are too small to read (:data:`MIN_READABLE_EYE_WIDTH`)."""
         confident = face.score >= MIN_DETECTION_SCORE
         mesh = self.face_landmarks(image, face, MIN_FACE_PRESENCE if confident else CONFIRM_PRESENCE)
-        if mesh is None:
+        if mesh is None or _widest_eye(mesh) < MIN_READABLE_EYE_WIDTH:
             return face
         eyes = tuple(self.eye(image, mesh, side) for side in _EYE_CORNERS)
         return Face(box=face.box, score=face.score, keypoints=face.keypoints, eyes=eyes)
@@ -466,6 +473,11 @@ def _inside_view(points: np.ndarray, view: tuple[int, int, int, int], size: tupl
     right = (x1 >= size[0]) | (points[:, 1, 0] < x1 - margin)
     bottom = (y1 >= size[1]) | (points[:, 1, 1] < y1 - margin)
     return left & top & right & bottom
+
+
+def _widest_eye(mesh: np.ndarray) -> float:
+    """The wider eye's corner-to-corner distance on the face mesh (photo pixels)."""
+    return max(float(np.hypot(*(mesh[b] - mesh[a])[:2])) for a, b, _ in _EYE_CORNERS.values())
 
 
 def _grid_anchors(input_side: int, stride: int) -> np.ndarray:

@@ -45,6 +45,7 @@ VIEW_KEYS: dict[str, str] = {
     "Z": "loupe: toggle fit / 100 %",
     "F": "loupe: jump to the next face",
     "S": "loupe: jump to the sharpest region",
+    "V": "loupe / compare: every face up close (eyes and focus, frame by frame)",
     "Arrows": "previous / next photo",
     "Ctrl+Z / Ctrl+Shift+Z": "undo / redo",
     "Return": "expand / collapse the burst under the cursor",
