@@ -256,8 +256,9 @@ class FaceAnalyzer:
         the faces of a group photo. Tile detections that touch a tile's inner edge are
         dropped (the face is cut; the whole-photo pass or a neighbouring tile has it),
         then everything is merged by weighted NMS. With ``weak``, detections scoring
-        between :data:`WEAK_DETECTION_SCORE` and :data:`MIN_DETECTION_SCORE` that overlap
-        no confident face follow, merged among themselves; the caller must confirm them.
+        between :data:`WEAK_DETECTION_SCORE` and :data:`MIN_DETECTION_SCORE` follow, merged
+        among themselves, unless more than :data:`NMS_IOU` of a weak box lies inside a confident
+        face (a second, shifted box on the same head); the caller must confirm them.
         """
         views = [(0, 0, image.width, image.height)] + (tile_grid(image.width, image.height) if tiles else [])
         found_points, found_scores = [], []
@@ -272,7 +273,7 @@ class FaceAnalyzer:
         merged = weighted_nms(points[strong], scores[strong])
         if weak:
             boxes = np.array([p[:2].reshape(-1) for p, _ in merged]).reshape(-1, 4)
-            clear = [not (_iou(p[:2].reshape(-1), boxes) > NMS_IOU).any() for p in points[~strong]]
+            clear = [not (_covered(p[:2].reshape(-1), boxes) > NMS_IOU).any() for p in points[~strong]]
             merged += weighted_nms(points[~strong][clear], scores[~strong][clear])
         faces = []
         for points, score in merged:
@@ -497,6 +498,16 @@ def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     area = (box[2] - box[0]) * (box[3] - box[1])
     areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
     return inter / np.maximum(area + areas - inter, 1e-12)
+
+
+def _covered(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """The fraction of ``box``'s area inside each of ``boxes``."""
+    x0 = np.maximum(box[0], boxes[:, 0])
+    y0 = np.maximum(box[1], boxes[:, 1])
+    x1 = np.minimum(box[2], boxes[:, 2])
+    y1 = np.minimum(box[3], boxes[:, 3])
+    inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
+    return inter / max(float((box[2] - box[0]) * (box[3] - box[1])), 1e-12)
 
 
 def _angle(start: np.ndarray, end: np.ndarray) -> float:
