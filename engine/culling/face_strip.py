@@ -115,6 +115,48 @@ def face_sharpness(luma: np.ndarray, face: Box) -> float:
     return float(sharpness(luma, faces=[box]).subject)
 
 
+def align_people(frames: list[list[FaceTile]]) -> list[list[FaceTile | None]]:
+    """The frames' faces lined up by person: one list per frame, one slot per person, left to right.
+
+    Frames of a burst are taken from one place, so a person's face stays near the same spot:
+    each face joins the person whose latest face is nearest, when its centre lies within
+    that face's width; otherwise it starts a new person. A slot is None where a frame has
+    no face for that person (turned away, hidden, or not found).
+    """
+    people: list[dict[int, FaceTile]] = []
+    for index, tiles in enumerate(frames):
+        free = list(range(len(people)))
+        for tile in sorted(tiles, key=lambda t: -_area(t.face)):
+            match = _nearest(tile, [(k, _latest(people[k])) for k in free])
+            if match is None:
+                people.append({index: tile})
+            else:
+                people[match][index] = tile
+                free.remove(match)
+    people.sort(key=lambda person: np.mean([_centre(t.face)[0] for t in person.values()]))
+    return [[person.get(index) for person in people] for index in range(len(frames))]
+
+
+def _latest(person: dict[int, FaceTile]) -> FaceTile:
+    return person[max(person)]
+
+
+def _nearest(tile: FaceTile, candidates: list[tuple[int, FaceTile]]) -> int | None:
+    """The candidate person whose face centre is nearest ``tile``'s, within that face's width."""
+    x, y = _centre(tile.face)
+    best, best_distance = None, float("inf")
+    for key, other in candidates:
+        ox, oy = _centre(other.face)
+        distance = float(np.hypot(x - ox, y - oy))
+        if distance <= other.face[2] - other.face[0] and distance < best_distance:
+            best, best_distance = key, distance
+    return best
+
+
+def _centre(box: Box) -> tuple[float, float]:
+    return (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+
+
 def frame_summary(tiles: list[FaceTile]) -> str:
     """One line for the frame: how many faces have their eyes closed or are soft."""
     if not tiles:

@@ -1,11 +1,12 @@
-"""Every face up close: one column per frame, its prominent faces cropped large, eyes and focus in words.
+"""Every face up close: one group per frame, its prominent faces cropped large, eyes and focus in words.
 
 Shown under the loupe (the current photo's burst) and under compare (the photos compared),
-toggled with the faces-strip key. The column of the photo on screen is outlined; each face
-is framed green when its eyes are open and it is sharp, red when its eyes are closed, amber
-when it is soft or its eyes could not be read. Faces are placed left to right as they stand
-in the frame, so one row is, in a burst, one person. Which faces, their crops and their words
-come from :mod:`engine.culling.face_strip`; this widget only draws them on the previews.
+toggled with the faces-strip key. The frame on screen is outlined; each face is framed green
+when its eyes are open and it is sharp, red when its eyes are closed, amber when it is soft or
+its eyes could not be read. Within every frame the same slot holds the same person
+(:func:`engine.culling.face_strip.align_people`), so a glance along the strip compares one
+person across the burst. Which faces, their crops and their words come from
+:mod:`engine.culling.face_strip`; this widget only draws them on the previews.
 """
 
 from __future__ import annotations
@@ -20,17 +21,17 @@ from PySide6.QtWidgets import QWidget
 
 from engine.analysis.storage import PhotoAnalysis
 from engine.culling.cull_photo import CullPhoto
-from engine.culling.face_strip import FaceTile, face_tiles, frame_summary
+from engine.culling.face_strip import FaceTile, align_people, face_tiles, frame_summary
 from photocull import style
 from photocull.workers import PreviewLoader
 
-#: Faces shown per frame (the rest are counted under the column).
-MAX_FACES = 4
-TILE_MAX = 150
-TILE_MIN = 56
+#: People shown per frame (the largest faces' people; the rest are counted in the summary).
+MAX_PEOPLE = 6
+TILE_MAX = 170
+TILE_MIN = 64
 HEADER = 34
 CAPTION = 30
-GAP = 8
+GAP = 10
 
 FINE = QColor(90, 170, 90)
 CLOSED = style.REJECT
@@ -54,7 +55,7 @@ class FaceStrip(QWidget):
         self._measured: set[int] = set()   # photos whose focus was measured on their preview
         self._analysis: dict[int, PhotoAnalysis] = {}
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.setMinimumHeight(HEADER + TILE_MIN + CAPTION + GAP)
+        self.setFixedHeight(HEADER + TILE_MIN + CAPTION + GAP)
         previews.ready.connect(self._preview_ready)
         self.font_small = QFont()
         self.font_small.setPointSizeF(8.5)
@@ -72,7 +73,7 @@ class FaceStrip(QWidget):
         self.current = current
         for photo in frames:
             self._ensure_tiles(photo)
-        self.setMinimumHeight(self._wanted_height())
+        self.setFixedHeight(self._wanted_height())
         self.update()
 
     def tiles_of(self, photo_id: int) -> list[FaceTile]:
@@ -97,28 +98,37 @@ class FaceStrip(QWidget):
             self._ensure_tiles(photo)
             self.update()
 
-    def _people(self) -> int:
-        return min(MAX_FACES, max((len(t) for t in self._tiles.values()), default=0)) or 1
+    def _rows(self) -> list[list[FaceTile | None]]:
+        """Per frame, one slot per person (the same person in the same slot), at most :data:`MAX_PEOPLE`."""
+        rows = align_people([self._tiles.get(photo.id, []) for photo in self.frames])
+        return [row[:MAX_PEOPLE] for row in rows]
 
     def _wanted_height(self) -> int:
-        return HEADER + self._people() * (TILE_MIN + CAPTION) + GAP
+        return HEADER + round(self._tile_side(self._rows())) + CAPTION + GAP
 
-    def _tile_side(self) -> float:
-        """As large as the width (one column per frame) and the height (one row per person) allow."""
-        columns = max(1, len(self.frames))
-        by_width = (self.width() - GAP) / columns - GAP
-        by_height = (self.height() - HEADER - GAP) / self._people() - CAPTION
-        return max(TILE_MIN, min(TILE_MAX, by_width, by_height))
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.setFixedHeight(self._wanted_height())
 
-    def _column_rect(self, index: int, side: float) -> QRectF:
-        width = side + GAP
-        left = (self.width() - width * len(self.frames)) / 2 + index * width
-        return QRectF(left, 0, width, self.height())
+    def _tile_side(self, rows: list[list[FaceTile | None]]) -> float:
+        """As large as the width allows, every frame's faces side by side in one strip."""
+        slots = sum(max(1, len(row)) for row in rows) or 1
+        spare = self.width() - GAP * (len(rows) + 1) - 2 * slots
+        return max(TILE_MIN, min(TILE_MAX, spare / slots))
+
+    def _columns(self, rows: list[list[FaceTile | None]], side: float) -> list[QRectF]:
+        widths = [max(1, len(row)) * (side + 2) + GAP for row in rows]
+        left = max(0.0, (self.width() - sum(widths)) / 2)
+        columns = []
+        for width in widths:
+            columns.append(QRectF(left, 0, width, self.height()))
+            left += width
+        return columns
 
     def mousePressEvent(self, event) -> None:
-        side = self._tile_side()
-        for index, photo in enumerate(self.frames):
-            if self._column_rect(index, side).contains(event.position()):
+        rows = self._rows()
+        for photo, column in zip(self.frames, self._columns(rows, self._tile_side(rows))):
+            if column.contains(event.position()):
                 self.frame_clicked.emit(photo.id)
                 return
 
@@ -128,37 +138,41 @@ class FaceStrip(QWidget):
         painter.fillRect(self.rect(), style.PANEL)
         if not self.frames:
             return
-        side = self._tile_side()
-        for index, photo in enumerate(self.frames):
-            self._paint_column(painter, self._column_rect(index, side), photo, index, side)
+        rows = self._rows()
+        side = self._tile_side(rows)
+        for index, (photo, column) in enumerate(zip(self.frames, self._columns(rows, side))):
+            self._paint_column(painter, column, photo, index, rows[index], side)
         painter.end()
 
-    def _paint_column(self, painter: QPainter, column: QRectF, photo: CullPhoto, index: int, side: float) -> None:
+    def _paint_column(self, painter: QPainter, column: QRectF, photo: CullPhoto, index: int,
+                      slots: list[FaceTile | None], side: float) -> None:
         tiles = self._tiles.get(photo.id, [])
+        inner = column.adjusted(GAP / 2 - 3, 0, -GAP / 2 + 3, -2)
         if photo.id == self.current:
-            painter.fillRect(column.adjusted(1, 1, -1, -1), style.TILE)
+            painter.fillRect(inner, style.TILE)
             painter.setPen(QPen(style.ACCENT, 2))
-            painter.drawRect(column.adjusted(1, 1, -1, -1))
+            painter.drawRect(inner.adjusted(1, 1, -1, -1))
         painter.setFont(self.font_bold)
         painter.setPen(style.TEXT)
-        header = QRectF(column.left() + 4, 2, column.width() - 8, 15)
+        text_box = inner.adjusted(5, 0, -5, 0)
         title = f"#{index + 1}  ★ best" if photo.insight.is_burst_best else f"#{index + 1}"
-        painter.drawText(header, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, title)
+        painter.drawText(QRectF(text_box.left(), 2, text_box.width(), 15),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, title)
         painter.setFont(self.font_small)
-        summary = frame_summary(tiles)
         bad = any(tile.eyes_closed for tile in tiles)
         painter.setPen(CLOSED if bad else (FINE if tiles and all(t.fine for t in tiles) else style.MUTED))
-        painter.drawText(QRectF(column.left() + 4, 17, column.width() - 8, 15),
-                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         painter.fontMetrics().elidedText(summary, Qt.TextElideMode.ElideRight, int(column.width() - 8)))
+        summary = painter.fontMetrics().elidedText(frame_summary(tiles), Qt.TextElideMode.ElideRight, int(text_box.width()))
+        painter.drawText(QRectF(text_box.left(), 17, text_box.width(), 15),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, summary)
         pixmap = self.previews.best(photo)
-        for row, tile in enumerate(tiles[:MAX_FACES]):
-            top = HEADER + row * (side + CAPTION)
-            self._paint_tile(painter, QRectF(column.left() + GAP / 2, top, side, side), tile, pixmap)
-        if len(tiles) > MAX_FACES:
-            painter.setPen(style.MUTED)
-            painter.drawText(QRectF(column.left(), self.height() - 14, column.width(), 14),
-                             Qt.AlignmentFlag.AlignCenter, f"+{len(tiles) - MAX_FACES} more faces")
+        for slot, tile in enumerate(slots):
+            target = QRectF(column.left() + GAP / 2 + 1 + slot * (side + 2), HEADER, side, side)
+            if tile is None:
+                painter.setPen(QPen(style.MUTED, 1, Qt.PenStyle.DashLine))
+                painter.drawRect(target.adjusted(4, 4, -4, -4))
+                painter.drawText(target, Qt.AlignmentFlag.AlignCenter, "not found")
+            else:
+                self._paint_tile(painter, target, tile, pixmap)
 
     def _paint_tile(self, painter: QPainter, target: QRectF, tile: FaceTile, pixmap: QPixmap | None) -> None:
         if pixmap is not None:

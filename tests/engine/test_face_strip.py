@@ -74,3 +74,18 @@ def test_frame_summary_counts_the_faces_that_spoil_the_frame(astronaut):
     assert face_strip.frame_summary([open_sharp, closed, soft]) == "1 with eyes closed, 1 soft"
     assert face_strip.frame_summary([closed]) == "eyes closed"
     assert face_strip.frame_summary([]) == "no faces"
+
+
+def _tile(x: float, closed: bool = False) -> face_strip.FaceTile:
+    box = (x, 0.3, x + 0.1, 0.45)
+    return face_strip.FaceTile(box, box, eyes_closed=closed, sharpness=0.9)
+
+
+def test_faces_line_up_by_person_across_the_frames_of_a_burst():
+    """Three people; the middle one is missed in frame 2 and the camera drifts right a little."""
+    frames = [[_tile(0.1), _tile(0.4), _tile(0.7)], [_tile(0.73), _tile(0.13, closed=True)], [_tile(0.45), _tile(0.16), _tile(0.76)]]
+    rows = face_strip.align_people(frames)
+    assert [len(row) for row in rows] == [3, 3, 3]
+    assert [t.face[0] if t else None for t in rows[1]] == [0.13, None, 0.73]
+    assert rows[1][0].eyes_closed and [t.face[0] for t in rows[2]] == [0.16, 0.45, 0.76]
+    assert face_strip.align_people([[], []]) == [[], []]
