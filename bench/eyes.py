@@ -8,7 +8,8 @@ script evaluates with it and nothing is trained on it.
 
 **Split.** Every crop belongs to one of two fixed halves (:func:`part_of`): the sha256 of its
 *source key* (the CEW source picture ``closed_eye_NNNN`` for closed crops, so two faces of
-one picture stay together; the file name for the UTKFace open crops), read as a number:
+one picture stay together; the manifest path ``open/face_N.jpg`` for the UTKFace open crops),
+its first 8 hex digits read as a number:
 even is ``tune``, odd is ``report``. Thresholds and choices are made with ``--part tune``;
 the numbers that are reported come from ``--part report`` (the default).
 
@@ -29,9 +30,10 @@ and flagged-but-open rate for other openness thresholds (use it on the tune half
 The "open" class is not checked one by one. ``--exclude-open`` names open crops that a person
 judged to show closed eyes; the numbers without them are reported separately, never instead.
 
-Speed (one onnxruntime thread): the time spent in ``analyze`` per measured face, detection
-included (one face per image here), and each model's ms per call: a face beyond the first
-costs one landmark and two iris calls.
+Speed (one onnxruntime thread): the process CPU time spent in ``analyze`` per measured face,
+detection included (one face per image here; CPU time, because wall time on a shared machine
+grows with the load), and each model's wall ms per call: a face beyond the first costs one
+landmark and two iris calls.
 """
 
 from __future__ import annotations
@@ -92,7 +94,7 @@ class TimedSession:
 def part_of(file: str) -> str:
     """``tune`` or ``report``: the fixed half a crop belongs to (see the module docstring)."""
     match = re.search(r"closed_eye_\d+", file)
-    key = match.group(0) if match else Path(file).name
+    key = match.group(0) if match else file
     return "tune" if int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) % 2 == 0 else "report"
 
 
@@ -110,23 +112,23 @@ def photo_like(crop: Image.Image) -> Image.Image:
 
 
 def measure_photo(analyzer: faces.FaceAnalyzer, crop: Image.Image) -> tuple[list[faces.Face], float]:
-    """Every measured face the app finds in the photo-like image, and the seconds ``analyze`` took."""
+    """Every measured face the app finds in the photo-like image, and the CPU seconds ``analyze`` took."""
     image = photo_like(crop)
-    start = time.perf_counter()
+    start = time.process_time()
     found = [face for face in analyzer.analyze(image).faces if face.eyes]
-    return found, time.perf_counter() - start
+    return found, time.process_time() - start
 
 
 def measure_crop(analyzer: faces.FaceAnalyzer, crop: Image.Image, pad: float) -> tuple[list[faces.Face], float]:
-    """The largest measured face in the padded crop (the whole crop as a face when none is detected), and the seconds."""
+    """The largest measured face in the padded crop (the whole crop as a face when none is detected), and the CPU seconds."""
     border = round(pad * max(crop.size))
     padded = ImageOps.expand(crop, border=border, fill=BACKDROP) if border else crop
-    start = time.perf_counter()
+    start = time.process_time()
     measured = [face for face in analyzer.analyze(padded).faces if face.eyes]
     if measured:
-        return [max(measured, key=lambda face: face.area)], time.perf_counter() - start
+        return [max(measured, key=lambda face: face.area)], time.process_time() - start
     whole = analyzer.measure_eyes(padded, _whole_crop_face(border, crop.width, crop.height))
-    return ([whole] if whole.eyes else []), time.perf_counter() - start
+    return ([whole] if whole.eyes else []), time.process_time() - start
 
 
 def _whole_crop_face(border: int, width: int, height: int) -> faces.Face:
