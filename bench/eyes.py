@@ -16,7 +16,8 @@ the numbers that are reported come from ``--part report`` (the default).
 **Two ways in.** ``photos`` is how the app meets a face: each crop is placed at its own size
 in the middle of a plain grey backdrop three times its width and height, shrunk as the app
 shrinks every photo for analysis (:data:`engine.library.thumbnails.ANALYSIS_SIZE`, the same
-filter), and handed to :meth:`FaceAnalyzer.analyze` (detection included). The photo's score
+filter), and handed to :meth:`FaceAnalyzer.analyze` (detection included). ``--face-px N``
+instead makes every face N pixels tall in a frame the analysis image's size: small faces. The photo's score
 is its highest per-face closed-eye probability, 0 when no face is found; a photo is flagged
 as the app flags it. ``crops`` gives each crop a neutral border (``--pad``) at full
 resolution; crops the detector misses are handed to the landmark model whole, and the score
@@ -104,16 +105,26 @@ def read_manifest(eyes_dir: Path) -> list[Sample]:
     return [Sample(file=row["file"], closed="label=closed" in row["notes"]) for row in rows]
 
 
-def photo_like(crop: Image.Image) -> Image.Image:
-    """The crop at its own size in the middle of a backdrop 3× as large, shrunk as the app's analysis image."""
+def photo_like(crop: Image.Image, face_px: int = 0) -> Image.Image:
+    """The crop at its own size in the middle of a backdrop 3× as large, shrunk as the app's analysis image.
+
+    With ``face_px``, the crop is first resized to that long side and placed in the middle of
+    a 3:2 frame as large as the analysis image: a face of ``face_px`` pixels in a whole photo.
+    """
+    if face_px:
+        crop = crop.resize((max(1, round(crop.width * face_px / max(crop.size))),
+                            max(1, round(crop.height * face_px / max(crop.size)))), Image.Resampling.BOX)
+        canvas = Image.new("RGB", (ANALYSIS_SIZE, ANALYSIS_SIZE * 2 // 3), BACKDROP)
+        canvas.paste(crop, ((canvas.width - crop.width) // 2, (canvas.height - crop.height) // 2))
+        return canvas
     canvas = Image.new("RGB", (3 * crop.width, 3 * crop.height), BACKDROP)
     canvas.paste(crop, (crop.width, crop.height))
     return render(canvas, ANALYSIS_SIZE, resample=ANALYSIS_RESAMPLE)
 
 
-def measure_photo(analyzer: faces.FaceAnalyzer, crop: Image.Image) -> tuple[list[faces.Face], float]:
+def measure_photo(analyzer: faces.FaceAnalyzer, crop: Image.Image, face_px: int = 0) -> tuple[list[faces.Face], float]:
     """Every measured face the app finds in the photo-like image, and the CPU seconds ``analyze`` took."""
-    image = photo_like(crop)
+    image = photo_like(crop, face_px)
     start = time.process_time()
     found = [face for face in analyzer.analyze(image).faces if face.eyes]
     return found, time.process_time() - start
@@ -199,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mode", choices=("both", "photos", "crops"), default="both")
     parser.add_argument("--models", type=Path, help="default: the shipped assets/models")
     parser.add_argument("--pad", type=float, default=0.25, help="crops: border added round each crop, as a fraction of its long side")
+    parser.add_argument("--face-px", type=int, default=0,
+                        help="photos: resize every face to this many pixels in a 512x341 frame (small faces); 0: own size")
     parser.add_argument("--limit", type=int, default=0, help="evaluate only the first N of each class (0: all)")
     parser.add_argument("--sweep", action="store_true", help="also report other openness thresholds (tune half only)")
     parser.add_argument("--json", type=Path, help="write the numbers here")
@@ -211,7 +224,8 @@ def main(argv: list[str] | None = None) -> int:
         samples = [s for s in samples if s.closed][: args.limit] + [s for s in samples if not s.closed][: args.limit]
     analyzer = faces.FaceAnalyzer(args.models, RuntimeSettings(device="cpu", threads=args.threads))
     ways = ("photos", "crops") if args.mode == "both" else (args.mode,)
-    result: dict = {"part": args.part, "split": "sha256(source key) even: tune, odd: report", "pad": args.pad}
+    result: dict = {"part": args.part, "split": "sha256(source key) even: tune, odd: report", "pad": args.pad,
+                    "face_px": args.face_px}
     for way in ways:
         timers = _time_sessions(analyzer)
         seconds = 0.0
@@ -222,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
             except OSError as exc:
                 sample.error = str(exc)
                 continue
-            measured = measure_photo(analyzer, crop) if way == "photos" else measure_crop(analyzer, crop, args.pad)
+            measured = measure_photo(analyzer, crop, args.face_px) if way == "photos" else measure_crop(analyzer, crop, args.pad)
             sample.found[way], spent = measured
             seconds += spent
         result[way] = evaluate(samples, way, args.sweep)

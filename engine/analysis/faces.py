@@ -71,10 +71,14 @@ PROMINENT_FACE_FRACTION = 0.25
 #: Detections at or above this confidence are faces (MediaPipe uses 0.5 for its detectors).
 MIN_DETECTION_SCORE = 0.5
 #: Weaker detections, down to this confidence, are faces only when the face mesh confirms them
-#: with a presence of at least :data:`CONFIRM_PRESENCE` (blurred, dark or tilted real faces
-#: often score 0.3-0.5; a background pattern rarely convinces the mesh as well).
-WEAK_DETECTION_SCORE = 0.25
+#: with a presence of at least :data:`CONFIRM_PRESENCE`. Faces under about an eighth of the
+#: analysis image's long side, closed eyes and bowed heads often score 0.1-0.5 in the one
+#: whole-photo detector pass; a background pattern rarely convinces the mesh as well. The
+#: numbers (found faces, cost) are in assets/models/PROVENANCE.md.
+WEAK_DETECTION_SCORE = 0.1
 CONFIRM_PRESENCE = 0.9
+#: At most this many weak detections (the best) are checked per photo: each costs a face-mesh run.
+MAX_WEAK_FACES = 2
 #: Detections overlapping more than this (IoU) are merged by weighted NMS (MediaPipe: 0.3).
 NMS_IOU = 0.3
 #: A face-landmark run whose face-presence probability is below this has no face.
@@ -274,7 +278,7 @@ class FaceAnalyzer:
         if weak:
             boxes = np.array([p[:2].reshape(-1) for p, _ in merged]).reshape(-1, 4)
             clear = [not (_covered(p[:2].reshape(-1), boxes) > NMS_IOU).any() for p in points[~strong]]
-            merged += weighted_nms(points[~strong][clear], scores[~strong][clear])
+            merged += weighted_nms(points[~strong][clear], scores[~strong][clear])[:MAX_WEAK_FACES]
         faces = []
         for points, score in merged:
             (x0, y0), (x1, y1) = points[0], points[1]
