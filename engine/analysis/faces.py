@@ -95,6 +95,11 @@ TILE_FRACTION = 0.5
 TILE_OVERLAP = 0.25
 #: Photos whose tiles would be smaller than twice the detector input are not tiled.
 MIN_TILE_SIDE = 192
+#: Photos not tiled get two zoomed squares (:func:`zoom_squares`) when their long side is at
+#: least this many times the short side, unless the whole pass found a confident face at least
+#: ZOOM_SKIP_FACE of the long side wide (then no face it missed can be prominent).
+ZOOM_MIN_ASPECT = 1.2
+ZOOM_SKIP_FACE = 0.25
 
 _FACE_ROI_SCALE = 1.5
 _EYE_ROI_SCALE = 2.3
@@ -257,19 +262,24 @@ class FaceAnalyzer:
         One pass sees the whole photo at 192×192, where faces under about a tenth of
         the long side are too small to find. With ``tiles`` (the default) the photo is
         also searched in overlapping square tiles (see :func:`tile_grid`), which finds
-        the faces of a group photo. Tile detections that touch a tile's inner edge are
+        the faces of a group photo, or, when it is too small for tiles, in two zoomed
+        squares (:func:`more_views`). Tile detections that touch a tile's inner edge are
         dropped (the face is cut; the whole-photo pass or a neighbouring tile has it),
         then everything is merged by weighted NMS. With ``weak``, detections scoring
         between :data:`WEAK_DETECTION_SCORE` and :data:`MIN_DETECTION_SCORE` follow, merged
         among themselves, unless more than :data:`NMS_IOU` of a weak box lies inside a confident
         face (a second, shifted box on the same head); the caller must confirm them.
         """
-        views = [(0, 0, image.width, image.height)] + (tile_grid(image.width, image.height) if tiles else [])
         found_points, found_scores = [], []
-        for view in views:
-            points, scores = self._detect_in(image if view == views[0] else image.crop(view))
+        view: tuple[int, int, int, int] = (0, 0, image.width, image.height)
+        views = [view]
+        while views:
+            view = views.pop(0)
+            points, scores = self._detect_in(image if not found_points else image.crop(view))
             points = points + view[:2]
             keep = _inside_view(points, view, image.size)
+            if not found_points and tiles:  # the whole pass decides which views follow
+                views = more_views(image.width, image.height, points[keep], scores[keep])
             found_points.append(points[keep])
             found_scores.append(scores[keep])
         points, scores = np.concatenate(found_points), np.concatenate(found_scores)
@@ -462,6 +472,37 @@ def tile_grid(width: int, height: int) -> list[tuple[int, int, int, int]]:
     xs = _tile_starts(width, side, step)
     ys = _tile_starts(height, side, step)
     return [(x, y, x + side, y + side) for y in ys for x in xs]
+
+
+def more_views(width: int, height: int, points: np.ndarray, scores: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """The views searched after the whole photo: tiles of a large photo, else two zoomed squares.
+
+    ``points``/``scores`` are the whole pass's detections. The squares are skipped when it found
+    a confident face at least :data:`ZOOM_SKIP_FACE` of the long side wide: a face too small for
+    the whole pass is then under a quarter of that face's area and cannot be prominent.
+    """
+    grid = tile_grid(width, height)
+    if grid:
+        return grid
+    widths = (points[:, 1, 0] - points[:, 0, 0])[scores >= MIN_DETECTION_SCORE]
+    if widths.size and widths.max() >= ZOOM_SKIP_FACE * max(width, height):
+        return []
+    return zoom_squares(width, height)
+
+
+def zoom_squares(width: int, height: int) -> list[tuple[int, int, int, int]]:
+    """Two overlapping squares of the short side, at either end of the long side (none for a square-ish photo).
+
+    A photo too small for tiles (the app's 512-pixel analysis image) is seen by the whole pass
+    at 192 / long side; each square is seen at 192 / short side, 1.5× larger for 3:2, which is
+    what faces of an eighth of the long side need to be found.
+    """
+    side = min(width, height)
+    if max(width, height) < ZOOM_MIN_ASPECT * side:
+        return []
+    if width >= height:
+        return [(0, 0, side, height), (width - side, 0, width, height)]
+    return [(0, 0, width, side), (0, height - side, width, height)]
 
 
 def _tile_starts(extent: int, side: int, step: float) -> list[int]:

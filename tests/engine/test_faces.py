@@ -260,3 +260,26 @@ def test_weak_detections_count_only_when_the_face_mesh_confirms_them(analyzer, a
     assert len(confirmed.faces) == 1 and confirmed.faces[0].eyes and not confirmed.eyes_closed
     monkeypatch.setattr(faces, "CONFIRM_PRESENCE", 1.01)
     assert analyzer.analyze(astronaut).faces == ()
+
+
+def test_zoomed_squares_see_a_small_face_larger(analyzer, astronaut):
+    """A 56-px head in a 512×341 frame (the app's analysis image): the squares see it 1.5× larger,
+    and the detector is much surer of it than from the whole pass alone."""
+    head = astronaut.crop((140, 20, 320, 220)).resize((56, 62))
+    photo = Image.new("RGB", (512, 341), (90, 110, 130))
+    photo.paste(head, (330, 120))
+    alone = analyzer.detect(photo, tiles=False)
+    zoomed = analyzer.detect(photo)
+    assert len(alone) == len(zoomed) == 1
+    assert zoomed[0].score > alone[0].score + 0.2
+    x0, y0, x1, y1 = zoomed[0].box
+    assert 325 <= x0 < x1 <= 391 and 115 <= y0 < y1 <= 187
+
+
+def test_zoom_squares_cover_the_long_side_and_are_skipped_for_a_big_face():
+    assert faces.zoom_squares(512, 341) == [(0, 0, 341, 341), (171, 0, 512, 341)]
+    assert faces.zoom_squares(341, 512) == [(0, 0, 341, 341), (0, 171, 341, 512)]
+    assert faces.zoom_squares(400, 380) == []
+    big = np.array([[[100.0, 50.0], [260.0, 210.0]]])  # a confident face 160 px wide, under which no missed face is prominent
+    assert faces.more_views(512, 341, big, np.array([0.9])) == []
+    assert faces.more_views(512, 341, big, np.array([0.3])) == faces.zoom_squares(512, 341)
