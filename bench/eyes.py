@@ -217,15 +217,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write the numbers here")
     parser.add_argument("--exclude-open", type=Path, help="file listing open crops judged closed by eye (one path a line, # comments)")
     parser.add_argument("--threads", type=int, default=1, help="onnxruntime intra-op threads (CPU timing)")
+    parser.add_argument("--zoom", action="store_true", help="FaceAnalyzer(zoom=True): two zoomed squares on small photos")
     args = parser.parse_args(argv)
 
     samples = [s for s in read_manifest(args.eyes) if args.part == "all" or part_of(s.file) == args.part]
     if args.limit:
         samples = [s for s in samples if s.closed][: args.limit] + [s for s in samples if not s.closed][: args.limit]
-    analyzer = faces.FaceAnalyzer(args.models, RuntimeSettings(device="cpu", threads=args.threads))
+    analyzer = faces.FaceAnalyzer(args.models, RuntimeSettings(device="cpu", threads=args.threads), zoom=args.zoom)
     ways = ("photos", "crops") if args.mode == "both" else (args.mode,)
     result: dict = {"part": args.part, "split": "sha256(source key) even: tune, odd: report", "pad": args.pad,
-                    "face_px": args.face_px}
+                    "face_px": args.face_px, "zoom": args.zoom}
     for way in ways:
         timers = _time_sessions(analyzer)
         seconds = 0.0

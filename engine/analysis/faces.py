@@ -218,12 +218,19 @@ class _Roi:
 class FaceAnalyzer:
     """Runs the three face/eye models on photos. One instance per thread."""
 
-    def __init__(self, models_dir: Path | None = None, settings: RuntimeSettings = RuntimeSettings()):
+    def __init__(self, models_dir: Path | None = None, settings: RuntimeSettings = RuntimeSettings(),
+                 *, zoom: bool = False):
         """Load the three models from ``models_dir`` (default: the shipped ``assets/models``).
+
+        ``zoom``: search photos too small for tiles in two zoomed squares as well
+        (:func:`more_views`). It finds faces of an eighth of the long side that the whole pass
+        misses, at two more detector passes per photo (and the eyes of the faces it finds);
+        the app leaves it off for now (numbers in ``assets/models/PROVENANCE.md``).
 
         Raises :class:`engine.inference.contract.ContractError` when a manifest is missing,
         broken, or does not match its ONNX file.
         """
+        self.zoom = zoom
         folder = Path(models_dir) if models_dir else shipped_models_dir()
         self.detector, self.detector_session = _open_model(folder, DETECTOR_MODEL, settings)
         self.landmarker, self.landmark_session = _open_model(folder, LANDMARK_MODEL, settings)
@@ -262,8 +269,8 @@ class FaceAnalyzer:
         One pass sees the whole photo at 192×192, where faces under about a tenth of
         the long side are too small to find. With ``tiles`` (the default) the photo is
         also searched in overlapping square tiles (see :func:`tile_grid`), which finds
-        the faces of a group photo, or, when it is too small for tiles, in two zoomed
-        squares (:func:`more_views`). Tile detections that touch a tile's inner edge are
+        the faces of a group photo, or, when it is too small for tiles and the analyzer
+        zooms, in two zoomed squares (:func:`more_views`). Tile detections that touch a tile's inner edge are
         dropped (the face is cut; the whole-photo pass or a neighbouring tile has it),
         then everything is merged by weighted NMS. With ``weak``, detections scoring
         between :data:`WEAK_DETECTION_SCORE` and :data:`MIN_DETECTION_SCORE` follow, merged
@@ -279,7 +286,8 @@ class FaceAnalyzer:
             points = points + view[:2]
             keep = _inside_view(points, view, image.size)
             if not found_points and tiles:  # the whole pass decides which views follow
-                views = more_views(image.width, image.height, points[keep], scores[keep])
+                views = (more_views(image.width, image.height, points[keep], scores[keep]) if self.zoom
+                         else tile_grid(image.width, image.height))
             found_points.append(points[keep])
             found_scores.append(scores[keep])
         points, scores = np.concatenate(found_points), np.concatenate(found_scores)
