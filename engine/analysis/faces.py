@@ -77,8 +77,9 @@ MIN_DETECTION_SCORE = 0.5
 #: numbers (found faces, cost) are in assets/models/PROVENANCE.md.
 WEAK_DETECTION_SCORE = 0.1
 CONFIRM_PRESENCE = 0.9
-#: At most this many weak detections (the best) are checked per photo: each costs a face-mesh run.
-MAX_WEAK_FACES = 2
+#: At most this many weak detections (the best) are checked per photo: each costs a face-mesh run
+#: (about 5 CPU ms with its crop), and most are not faces.
+MAX_WEAK_FACES = 1
 #: Detections overlapping more than this (IoU) are merged by weighted NMS (MediaPipe: 0.3).
 NMS_IOU = 0.3
 #: A face-landmark run whose face-presence probability is below this has no face.
