@@ -2,7 +2,7 @@
 
 Usage::
 
-    python bench/score_map.py --photos ../shared/data/photos [--limit 200] [--damage blur noise] [--threads 1]
+    python bench/score_map.py --photos DATA/photos [--limit 200] [--damage blur noise] [--threads 1]
 
 For each photo (decoded, long side 480) and each of its four quadrants, that quadrant alone
 is damaged (Gaussian blur radius 3 px, or Gaussian noise σ = 25 levels); the shared file with

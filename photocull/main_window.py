@@ -14,6 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QThreadPool
 from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QStackedWidget
 
+from engine.analysis.storage import read_analyses
 from engine.config.settings import AppSettings
 from engine.culling.actions import AppState
 from engine.culling.session import CullingSession
@@ -82,6 +83,9 @@ class MainWindow(QMainWindow):
         self.grid.doubleClicked.connect(lambda index: self.navigation.show_loupe(index.row()))
         self.loupe = LoupeView(self.previews, self)
         self.compare = CompareView(self.previews, self)
+        self.loupe.frames_for = lambda photo: self.session.burst_members(photo.id)
+        for strip in (self.loupe.face_strip, self.compare.face_strip):
+            strip.analyses = lambda ids: read_analyses(self.session.catalog, ids) if self.session else {}
         self.welcome = QLabel("Open a folder of photos (Ctrl+O), or drop one here.")
         self.welcome.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.welcome.setStyleSheet("color: #8c8c8c; font-size: 15px;")

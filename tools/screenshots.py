@@ -3,10 +3,11 @@
 Opens photocull on DIR (offscreen unless a display is set), waits for scan and
 analysis to finish, and writes grid.png, grid_bursts_expanded.png, grid_by_score.png,
 status_no_aesthetic.png (while no aesthetic model is installed), loupe.png, loupe_100.png,
-compare.png, burst.png, survey.png, grid_by_personal.png (with a personal model fitted on
-random picks and rejects), settings.png, auto_cull.png (and auto_cull_end.png, scrolled to
-its end) and calibrate.png into OUTDIR; ``--only auto_cull,grid`` takes just those.
-Settings and catalogs go to a temporary XDG home, so the user's own are never touched.
+compare.png, burst.png, survey.png, loupe_faces.png and burst_faces.png (the face strip, on
+the burst with the most faces), grid_by_personal.png (with a personal model fitted on random
+picks and rejects), settings.png, auto_cull.png (and auto_cull_end.png, scrolled to its end)
+and calibrate.png into OUTDIR; ``--only auto_cull,grid`` takes just those. Settings and
+catalogs go to a temporary XDG home, so the user's own are never touched.
 """
 
 from __future__ import annotations
@@ -111,6 +112,20 @@ def main(argv: list[str] | None = None) -> int:
     shot("survey")
     window.navigation.show_grid()
     window.grid.clearSelection()
+    faces_row = _most_faces_burst_row(session)
+    if faces_row is not None:
+        window.navigation.show_loupe(faces_row)
+        window.navigation.toggle_face_strip()
+        shot("loupe_faces")
+        window.navigation.toggle_face_strip()
+        window.navigation.show_grid()
+        window.grid.setCurrentIndex(window.model.index(faces_row))
+        window.navigation.show_compare("burst")
+        window.navigation.toggle_face_strip()
+        shot("burst_faces")
+        window.navigation.toggle_face_strip()
+    window.navigation.show_grid()
+    window.grid.clearSelection()
     _demonstration_taste(window.session.catalog, [p.id for p in session.photos])
     window.library.reload()
     while not ready_for_grab(window):
@@ -149,6 +164,16 @@ def _demonstration_taste(catalog, photo_ids: list[int], decisions: int = 40) -> 
     set_decisions(catalog, chosen[decisions // 2:], flag=REJECT)
     raw = read_raw_features(catalog)
     store.save_model(catalog, fit_model(raw, read_preferences(catalog, known=set(raw.index_of()))))
+
+
+def _most_faces_burst_row(session) -> int | None:
+    """The grid row of the burst whose frames hold the most faces (None without bursts)."""
+    framed = [p for p in session.photos if p.insight.burst_id is not None]
+    if not framed:
+        return None
+    best = max(framed, key=lambda p: sum(len(m.insight.faces) for m in session.burst_members(p.id)))
+    rows = [session.row_of(m.id) for m in session.burst_members(best.id)]
+    return next((row for row in rows if row is not None), None)
 
 
 DIALOG_WAIT_S = 20     # the calibration questions are computed in a worker first

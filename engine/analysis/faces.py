@@ -20,12 +20,15 @@ onnxruntime. No TFLite or torch is involved at run time.
    lid), on a square crop 2.3× the eye-corner distance, rotated level. The model was
    trained on one eye; the other eye's crop is mirrored, as MediaPipe does.
 
-**Openness** of an eye is the lid gap over the eye width, measured on the iris
-model's lid contour: the mean over the three central lid pairs (lower 3, 4, 5 with
-upper 11, 12, 13) of the upper point's distance above the lower point, measured
-perpendicular to the corner-to-corner line, divided by the corner-to-corner distance.
-It is about 0.25-0.35 for an open eye and near 0 for a closed one. The 468-point face
-mesh is not used for this: its eye points do not follow closed lids.
+**Openness** of an eye is how far its upper lid rises above the line between the eye
+corners, over the eye width, measured on the iris model's lid contour: the mean over the
+three central upper-lid points (11, 12, 13) of their distance above the corner-to-corner
+line, divided by the corner-to-corner distance. It is about 0.15-0.25 for an open eye and
+near 0 for a closed one. A blink is the upper lid coming down; a smile or a squint pushes
+the *lower* lid up and leaves the upper one where it was, so the upper lid alone tells a
+blink from a laugh better than the gap between the lids (which both close). The numbers
+behind this choice are in ``assets/models/PROVENANCE.md``. The 468-point face mesh is not
+used for this: its eye points do not follow closed lids.
 
 A face's openness is the mean of its two eyes' (two noisy measurements of what is
 usually one blink), each eye weighted by its image area, taken as the square of its
@@ -57,27 +60,47 @@ DETECTOR_MODEL = "face_detection_full_range"
 LANDMARK_MODEL = "face_landmark"
 IRIS_MODEL = "iris_landmark"
 
-#: An eye whose openness (lid gap / eye width) is below this is closed. Chosen *a priori*,
-#: not tuned on any data set: it is the usual eye-aspect-ratio blink threshold of
-#: Soukupová & Čech (2016, "Real-Time Eye Blink Detection using Facial Landmarks"),
-#: whose EAR is the same kind of ratio (mean vertical lid gap over eye width).
-EYE_CLOSED_THRESHOLD = 0.20
+#: An eye whose openness (upper-lid rise / eye width) is below this is closed. Chosen on the
+#: tune half of the research-only eyes set (bench/eyes.py ``--part tune``) so that at most
+#: about 1 in 20 flagged faces there was labelled open; the report half was not looked at.
+EYE_CLOSED_THRESHOLD = 0.12
 #: Width of the logistic that turns openness into a probability of "closed".
-OPENNESS_SOFTNESS = 0.03
+OPENNESS_SOFTNESS = 0.02
 #: Faces whose area is at least this fraction of the largest face's count for the photo flag.
 PROMINENT_FACE_FRACTION = 0.25
-#: Detections below this confidence are dropped (MediaPipe uses 0.5 for its detectors).
+#: Detections at or above this confidence are faces (MediaPipe uses 0.5 for its detectors).
 MIN_DETECTION_SCORE = 0.5
+#: Weaker detections, down to this confidence, are faces only when the face mesh confirms them
+#: with a presence of at least :data:`CONFIRM_PRESENCE`. Faces under about an eighth of the
+#: analysis image's long side, closed eyes and bowed heads often score 0.1-0.5 in the one
+#: whole-photo detector pass; a background pattern rarely convinces the mesh as well. The
+#: numbers (found faces, cost) are in assets/models/PROVENANCE.md.
+WEAK_DETECTION_SCORE = 0.1
+CONFIRM_PRESENCE = 0.9
+#: At most this many weak detections (the best) are checked per photo: each costs a face-mesh run
+#: (about 5 CPU ms with its crop), and most are not faces.
+MAX_WEAK_FACES = 1
 #: Detections overlapping more than this (IoU) are merged by weighted NMS (MediaPipe: 0.3).
 NMS_IOU = 0.3
 #: A face-landmark run whose face-presence probability is below this has no face.
 MIN_FACE_PRESENCE = 0.5
+
+#: Eyes narrower than this (corner to corner, photo pixels) cannot be read: an open eye is then
+#: under 2 pixels tall, and the iris model sees the region blown up more than 5×. A face whose
+#: wider eye is narrower is left without eyes (no verdict) rather than guessed at. In a crowd on
+#: the 512-pixel analysis image such eyes are 1.5-4.5 pixels wide, and they were read as closed.
+MIN_READABLE_EYE_WIDTH = 5.0
 
 #: Small-face search: tile side as a fraction of the photo's short side, and tile overlap.
 TILE_FRACTION = 0.5
 TILE_OVERLAP = 0.25
 #: Photos whose tiles would be smaller than twice the detector input are not tiled.
 MIN_TILE_SIDE = 192
+#: Photos not tiled get two zoomed squares (:func:`zoom_squares`) when their long side is at
+#: least this many times the short side, unless the whole pass found a confident face at least
+#: ZOOM_SKIP_FACE of the long side wide (then no face it missed can be prominent).
+ZOOM_MIN_ASPECT = 1.2
+ZOOM_SKIP_FACE = 0.25
 
 _FACE_ROI_SCALE = 1.5
 _EYE_ROI_SCALE = 2.3
@@ -85,7 +108,6 @@ _EYE_ROI_SCALE = 2.3
 #: and whether that eye's crop is mirrored for the iris model.
 _EYE_CORNERS = {"right": (33, 133, False), "left": (362, 263, True)}
 #: Indices into the iris model's lid contour.
-_LOWER_LID = (3, 4, 5)
 _UPPER_LID = (11, 12, 13)
 _CORNERS = (0, 8)
 _LID_CONTOUR = 16
@@ -197,12 +219,19 @@ class _Roi:
 class FaceAnalyzer:
     """Runs the three face/eye models on photos. One instance per thread."""
 
-    def __init__(self, models_dir: Path | None = None, settings: RuntimeSettings = RuntimeSettings()):
+    def __init__(self, models_dir: Path | None = None, settings: RuntimeSettings = RuntimeSettings(),
+                 *, zoom: bool = False):
         """Load the three models from ``models_dir`` (default: the shipped ``assets/models``).
+
+        ``zoom``: search photos too small for tiles in two zoomed squares as well
+        (:func:`more_views`). It finds faces of an eighth of the long side that the whole pass
+        misses, at two more detector passes per photo (and the eyes of the faces it finds);
+        the app leaves it off for now (numbers in ``assets/models/PROVENANCE.md``).
 
         Raises :class:`engine.inference.contract.ContractError` when a manifest is missing,
         broken, or does not match its ONNX file.
         """
+        self.zoom = zoom
         folder = Path(models_dir) if models_dir else shipped_models_dir()
         self.detector, self.detector_session = _open_model(folder, DETECTOR_MODEL, settings)
         self.landmarker, self.landmark_session = _open_model(folder, LANDMARK_MODEL, settings)
@@ -218,9 +247,12 @@ class FaceAnalyzer:
         :data:`PROMINENT_FACE_FRACTION` of the largest *measured* face is left without eyes:
         the flag and the prominent set are exactly what measuring every face gives
         (:func:`summarize`), at one face's cost for a crowd in the background.
+
+        Weak detections (see :data:`WEAK_DETECTION_SCORE`) are kept only when the face mesh
+        confirmed them, which is what measuring their eyes does; unconfirmed ones are dropped.
         """
         image = image.convert("RGB") if image.mode != "RGB" else image
-        faces = self.detect(image)
+        faces = self.detect(image, weak=True)
         measured: dict[int, Face] = {}
         largest = 0.0
         for index in sorted(range(len(faces)), key=lambda i: -faces[i].area):
@@ -229,28 +261,45 @@ class FaceAnalyzer:
             measured[index] = self.measure_eyes(image, faces[index])
             if measured[index].eyes:
                 largest = max(largest, faces[index].area)
-        return summarize(tuple(measured.get(i, face) for i, face in enumerate(faces)))
+        kept = [measured.get(i, face) for i, face in enumerate(faces)]
+        return summarize(tuple(face for face in kept if face.eyes or face.score >= MIN_DETECTION_SCORE))
 
-    def detect(self, image: Image.Image, *, tiles: bool = True) -> list[Face]:
+    def detect(self, image: Image.Image, *, tiles: bool = True, weak: bool = False) -> list[Face]:
         """Faces found by the detector, best first, boxes in photo pixels (no eyes yet).
 
         One pass sees the whole photo at 192×192, where faces under about a tenth of
         the long side are too small to find. With ``tiles`` (the default) the photo is
         also searched in overlapping square tiles (see :func:`tile_grid`), which finds
-        the faces of a group photo. Tile detections that touch a tile's inner edge are
+        the faces of a group photo, or, when it is too small for tiles and the analyzer
+        zooms, in two zoomed squares (:func:`more_views`). Tile detections that touch a tile's inner edge are
         dropped (the face is cut; the whole-photo pass or a neighbouring tile has it),
-        then everything is merged by weighted NMS.
+        then everything is merged by weighted NMS. With ``weak``, detections scoring
+        between :data:`WEAK_DETECTION_SCORE` and :data:`MIN_DETECTION_SCORE` follow, merged
+        among themselves, unless more than :data:`NMS_IOU` of a weak box lies inside a confident
+        face (a second, shifted box on the same head); the caller must confirm them.
         """
-        views = [(0, 0, image.width, image.height)] + (tile_grid(image.width, image.height) if tiles else [])
         found_points, found_scores = [], []
-        for view in views:
-            points, scores = self._detect_in(image if view == views[0] else image.crop(view))
+        view: tuple[int, int, int, int] = (0, 0, image.width, image.height)
+        views = [view]
+        while views:
+            view = views.pop(0)
+            points, scores = self._detect_in(image if not found_points else image.crop(view))
             points = points + view[:2]
             keep = _inside_view(points, view, image.size)
+            if not found_points and tiles:  # the whole pass decides which views follow
+                views = (more_views(image.width, image.height, points[keep], scores[keep]) if self.zoom
+                         else tile_grid(image.width, image.height))
             found_points.append(points[keep])
             found_scores.append(scores[keep])
+        points, scores = np.concatenate(found_points), np.concatenate(found_scores)
+        strong = scores >= MIN_DETECTION_SCORE
+        merged = weighted_nms(points[strong], scores[strong])
+        if weak:
+            boxes = np.array([p[:2].reshape(-1) for p, _ in merged]).reshape(-1, 4)
+            clear = [not (_covered(p[:2].reshape(-1), boxes) > NMS_IOU).any() for p in points[~strong]]
+            merged += weighted_nms(points[~strong][clear], scores[~strong][clear])[:MAX_WEAK_FACES]
         faces = []
-        for points, score in weighted_nms(np.concatenate(found_points), np.concatenate(found_scores)):
+        for points, score in merged:
             (x0, y0), (x1, y1) = points[0], points[1]
             faces.append(Face(box=(float(x0), float(y0), float(x1), float(y1)), score=score, keypoints=points[2:]))
         return faces
@@ -259,14 +308,16 @@ class FaceAnalyzer:
         """One detector pass: (N, 8, 2) points in this image's pixels and (N,) scores."""
         spec = self.detector.input
         raw_boxes, raw_scores = self.detector_session.run(preprocess(image, spec)[None])
-        points, scores = decode_detections(raw_boxes[0], raw_scores[0], self._anchors, spec.width)
+        points, scores = decode_detections(raw_boxes[0], raw_scores[0], self._anchors, spec.width, WEAK_DETECTION_SCORE)
         scale, left, top, _, _ = letterbox_geometry(image.width, image.height, spec)
         return (points * spec.width - (left, top)) / scale, scores
 
     def measure_eyes(self, image: Image.Image, face: Face) -> Face:
-        """The face with both eyes measured, or unchanged if the landmark model sees no face there."""
-        mesh = self.face_landmarks(image, face)
-        if mesh is None:
+        """The face with both eyes measured; unchanged if the landmark model sees no face there or
+        the eyes are too small to read (:data:`MIN_READABLE_EYE_WIDTH`)."""
+        confident = face.score >= MIN_DETECTION_SCORE
+        mesh = self.face_landmarks(image, face, MIN_FACE_PRESENCE if confident else CONFIRM_PRESENCE)
+        if mesh is None or _widest_eye(mesh) < MIN_READABLE_EYE_WIDTH:
             return face
         eyes = tuple(self.eye(image, mesh, side) for side in _EYE_CORNERS)
         return Face(box=face.box, score=face.score, keypoints=face.keypoints, eyes=eyes)
@@ -282,12 +333,12 @@ class FaceAnalyzer:
         )
         return roi.crop(image, self.landmarker.input.width), roi
 
-    def face_landmarks(self, image: Image.Image, face: Face) -> np.ndarray | None:
-        """468 face-mesh points (x, y) in photo pixels, or ``None`` when no face is there."""
+    def face_landmarks(self, image: Image.Image, face: Face, min_presence: float = MIN_FACE_PRESENCE) -> np.ndarray | None:
+        """468 face-mesh points (x, y) in photo pixels, or ``None`` when the mesh's face presence is below ``min_presence``."""
         crop, roi = self.face_crop(image, face)
         tensor = to_array(crop, self.landmarker.input)[None]
         mesh, presence = self.landmark_session.run(tensor)
-        if _sigmoid(float(presence.reshape(-1)[0])) < MIN_FACE_PRESENCE:
+        if _sigmoid(float(presence.reshape(-1)[0])) < min_presence:
             return None
         return roi.to_photo(mesh.reshape(-1, 3), crop.width)
 
@@ -321,7 +372,9 @@ class FaceAnalyzer:
 
 
 def lid_openness(lids: np.ndarray) -> float:
-    """Lid gap / eye width from the iris model's 16 lid points (see the module docstring).
+    """Upper-lid rise above the corner line / eye width, from the iris model's 16 lid points.
+
+    See the module docstring for why the upper lid alone.
 
     Works in any coordinates where the upper lid is above the lower one when the
     eye is upright (mirroring left-right does not change it).
@@ -334,8 +387,8 @@ def lid_openness(lids: np.ndarray) -> float:
     up = np.array([axis[1], -axis[0]]) / width  # perpendicular, pointing to smaller y
     if axis[0] < 0:
         up = -up
-    gaps = (lids[list(_UPPER_LID)] - lids[list(_LOWER_LID)]) @ up
-    return float(gaps.mean() / width)
+    rise = (lids[list(_UPPER_LID)] - (left + right) / 2) @ up
+    return float(rise.mean() / width)
 
 
 def face_openness(eyes: tuple[Eye, ...]) -> float:
@@ -372,7 +425,8 @@ def summarize(faces: tuple[Face, ...]) -> FaceReport:
 
 
 def decode_detections(
-    raw_boxes: np.ndarray, raw_scores: np.ndarray, anchors: np.ndarray, input_side: int
+    raw_boxes: np.ndarray, raw_scores: np.ndarray, anchors: np.ndarray, input_side: int,
+    min_score: float = MIN_DETECTION_SCORE,
 ) -> tuple[np.ndarray, np.ndarray]:
     """SSD outputs → (N, 8, 2) points in 0..1 input coordinates and (N,) scores above threshold.
 
@@ -381,7 +435,7 @@ def decode_detections(
     size is absolute (MediaPipe's ``TensorsToDetectionsCalculator``).
     """
     scores = _sigmoid(np.clip(raw_scores.reshape(-1), -100.0, 100.0))
-    keep = scores >= MIN_DETECTION_SCORE
+    keep = scores >= min_score
     raw, centres = raw_boxes[keep] / input_side, anchors[keep]
     cx, cy = raw[:, 0] + centres[:, 0], raw[:, 1] + centres[:, 1]
     half_w, half_h = raw[:, 2] / 2, raw[:, 3] / 2
@@ -429,6 +483,37 @@ def tile_grid(width: int, height: int) -> list[tuple[int, int, int, int]]:
     return [(x, y, x + side, y + side) for y in ys for x in xs]
 
 
+def more_views(width: int, height: int, points: np.ndarray, scores: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """The views searched after the whole photo: tiles of a large photo, else two zoomed squares.
+
+    ``points``/``scores`` are the whole pass's detections. The squares are skipped when it found
+    a confident face at least :data:`ZOOM_SKIP_FACE` of the long side wide: a face too small for
+    the whole pass is then under a quarter of that face's area and cannot be prominent.
+    """
+    grid = tile_grid(width, height)
+    if grid:
+        return grid
+    widths = (points[:, 1, 0] - points[:, 0, 0])[scores >= MIN_DETECTION_SCORE]
+    if widths.size and widths.max() >= ZOOM_SKIP_FACE * max(width, height):
+        return []
+    return zoom_squares(width, height)
+
+
+def zoom_squares(width: int, height: int) -> list[tuple[int, int, int, int]]:
+    """Two overlapping squares of the short side, at either end of the long side (none for a square-ish photo).
+
+    A photo too small for tiles (the app's 512-pixel analysis image) is seen by the whole pass
+    at 192 / long side; each square is seen at 192 / short side, 1.5× larger for 3:2, which is
+    what faces of an eighth of the long side need to be found.
+    """
+    side = min(width, height)
+    if max(width, height) < ZOOM_MIN_ASPECT * side:
+        return []
+    if width >= height:
+        return [(0, 0, side, height), (width - side, 0, width, height)]
+    return [(0, 0, width, side), (0, height - side, width, height)]
+
+
 def _tile_starts(extent: int, side: int, step: float) -> list[int]:
     count = max(1, math.ceil((extent - side) / step) + 1)
     return [round(i * (extent - side) / (count - 1)) if count > 1 else 0 for i in range(count)]
@@ -443,6 +528,11 @@ def _inside_view(points: np.ndarray, view: tuple[int, int, int, int], size: tupl
     right = (x1 >= size[0]) | (points[:, 1, 0] < x1 - margin)
     bottom = (y1 >= size[1]) | (points[:, 1, 1] < y1 - margin)
     return left & top & right & bottom
+
+
+def _widest_eye(mesh: np.ndarray) -> float:
+    """The wider eye's corner-to-corner distance on the face mesh (photo pixels)."""
+    return max(float(np.hypot(*(mesh[b] - mesh[a])[:2])) for a, b, _ in _EYE_CORNERS.values())
 
 
 def _grid_anchors(input_side: int, stride: int) -> np.ndarray:
@@ -462,6 +552,16 @@ def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     area = (box[2] - box[0]) * (box[3] - box[1])
     areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
     return inter / np.maximum(area + areas - inter, 1e-12)
+
+
+def _covered(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """The fraction of ``box``'s area inside each of ``boxes``."""
+    x0 = np.maximum(box[0], boxes[:, 0])
+    y0 = np.maximum(box[1], boxes[:, 1])
+    x1 = np.minimum(box[2], boxes[:, 2])
+    y1 = np.minimum(box[3], boxes[:, 3])
+    inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
+    return inter / max(float((box[2] - box[0]) * (box[3] - box[1])), 1e-12)
 
 
 def _angle(start: np.ndarray, end: np.ndarray) -> float:

@@ -48,8 +48,9 @@ from engine.inference.runtime import ModelSession, RuntimeSettings, create_sessi
 
 #: Bump when the per-photo code (cues, faces use, hashes) changes what it stores:
 #: every photo is then analysed again. 2: analysis images shrunk with a box filter, eyes under
-#: 12 px judged by their face, faces too small to be prominent left without eyes.
-PIPELINE_VERSION = 2
+#: 12 px judged by their face, faces too small to be prominent left without eyes. 3: eye openness
+#: is the upper lid's rise (smiles no longer read as blinks), weak detections confirmed by the mesh.
+PIPELINE_VERSION = 3
 
 SCORING_TASKS = ("aesthetic", "technical")
 PER_PHOTO_TASKS = (*SCORING_TASKS, "embedding")

@@ -85,6 +85,10 @@ def in_loupe(state: AppState) -> bool:
     return state.library_open and state.page == "loupe"
 
 
+def in_viewer(state: AppState) -> bool:
+    return state.library_open and state.page in ("loupe", "compare")
+
+
 def in_grid(state: AppState) -> bool:
     return state.library_open and state.page == "grid"
 
@@ -144,6 +148,8 @@ ACTIONS: tuple[Action, ...] = (
            separator_before=True),
     Action("view.next_face", "Loupe: next face", "loupe_next_face", ("F",), menu="View", enabled_when=in_loupe),
     Action("view.sharpest", "Loupe: sharpest region", "loupe_sharpest", ("S",), menu="View", enabled_when=in_loupe),
+    Action("view.faces", "Every face up close (eyes and focus, frame by frame)", "toggle_face_strip", ("V",),
+           menu="View", enabled_when=in_viewer),
     Action("view.previous", "Previous photo", "step", ("Left", "Up"), (-1,), scope=VIEWER),
     Action("view.next", "Next photo", "step", ("Right", "Down"), (1,), scope=VIEWER),
     Action("personalize.fit", "Personalize from my picks", "personalize", menu="Personalize",

@@ -34,7 +34,7 @@ class _Keeper:
 
 class NavigationController:
     HANDLES = ("show_grid", "show_loupe", "show_compare", "step", "loupe_toggle_zoom", "loupe_next_face",
-               "loupe_sharpest")
+               "loupe_sharpest", "toggle_face_strip")
 
     def __init__(self, window: MainWindow):
         self.window = window
@@ -237,6 +237,12 @@ class NavigationController:
             window.compare.refresh({p.id: p for p in window.session.photos})
 
     # -- loupe tools ------------------------------------------------------------------------------------
+
+    def toggle_face_strip(self) -> None:
+        """Every face up close, under the loupe or compare."""
+        page = self.window.stack.currentWidget()
+        if page in (self.window.loupe, self.window.compare):
+            page.toggle_faces()
 
     def loupe_toggle_zoom(self) -> None:
         if self.page == "loupe":

@@ -4,7 +4,8 @@ All panes share one :class:`~photocull.views.canvas.SharedViewport`. The
 *active* pane (outlined) is the one culling keys apply to; clicking a pane makes
 it active. In 2-up the left pane is the champion and stays put while the arrow
 keys step the candidate (right pane) through the rest — the "champion vs
-challenger" burst comparison photographers ask for.
+challenger" burst comparison photographers ask for. Below the panes, the face strip
+(:mod:`photocull.views.face_strip`, toggled) shows every face of the compared photos up close.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QGridLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
 
 from engine.culling.cull_photo import CullPhoto
 from photocull.views.canvas import ImageCanvas, SharedViewport, caption_for
+from photocull.views.face_strip import FaceStrip
 from photocull.workers import PreviewLoader
 
 
@@ -31,9 +33,17 @@ class CompareView(QWidget):
         self.photos: list[CullPhoto] = []
         self.active = 0
         self.panes: list[ImageCanvas] = []
-        self.grid = QGridLayout(self)
+        self.face_strip = FaceStrip(previews, self)
+        self.face_strip.hide()
+        self.face_strip.frame_clicked.connect(lambda pid: self.set_active([p.id for p in self.photos].index(pid)))
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        self.grid = QGridLayout()
         self.grid.setContentsMargins(2, 2, 2, 2)
         self.grid.setSpacing(3)
+        outer.addLayout(self.grid, 1)
+        outer.addWidget(self.face_strip)
 
     def show_photos(self, photos: list[CullPhoto], mode: str, active: int = 0) -> None:
         """Show ``photos`` side by side (``mode``: "2-up", "survey" or "burst")."""
@@ -63,6 +73,11 @@ class CompareView(QWidget):
             self.photos[1] = photo
             self.set_active(1)
 
+    def toggle_faces(self) -> None:
+        """Show or hide every face of the compared photos up close."""
+        self.face_strip.setVisible(not self.face_strip.isVisible())
+        self._update_captions()
+
     def step_active(self, step: int) -> None:
         if self.photos:
             self.set_active((self.active + step) % len(self.photos))
@@ -87,3 +102,5 @@ class CompareView(QWidget):
             tag = "select" if (self.mode == "2-up" and i == 0) else ""
             caption = caption_for(photo, self.show_insights)
             pane.set_photo(photo, f"{tag.upper()}  {caption}" if tag else caption)
+        if self.face_strip.isVisible():
+            self.face_strip.show_frames(self.photos, self.active_photo.id if self.active_photo else None)

@@ -7,10 +7,13 @@ The zoom state is a normalised centre + a full-resolution zoom factor
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from engine.culling.cull_photo import CullPhoto
 from photocull.views.canvas import ImageCanvas, SharedViewport, caption_for
+from photocull.views.face_strip import FaceStrip
 from photocull.workers import PreviewLoader
 
 
@@ -22,9 +25,15 @@ class LoupeView(QWidget):
         self.previews = previews
         self.show_insights = True
         self._face_index = -1
+        #: The frames the face strip shows for a photo (its burst); set by the window.
+        self.frames_for: Callable[[CullPhoto], list[CullPhoto]] = lambda photo: [photo]
+        self.face_strip = FaceStrip(previews, self)
+        self.face_strip.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.canvas)
+        layout.setSpacing(0)
+        layout.addWidget(self.canvas, 1)
+        layout.addWidget(self.face_strip)
 
     @property
     def photo(self) -> CullPhoto | None:
@@ -36,6 +45,16 @@ class LoupeView(QWidget):
         self.canvas.set_photo(photo, caption_for(photo, self.show_insights) if photo else "")
         for other in neighbours:  # the next step is instant
             self.previews.prefetch(other)
+        self._update_face_strip()
+
+    def toggle_faces(self) -> None:
+        """Show or hide every face of the burst up close."""
+        self.face_strip.setVisible(not self.face_strip.isVisible())
+        self._update_face_strip()
+
+    def _update_face_strip(self) -> None:
+        if self.face_strip.isVisible() and self.photo is not None:
+            self.face_strip.show_frames(self.frames_for(self.photo), self.photo.id)
 
     def toggle_zoom(self) -> None:
         self.shared.set(self.shared.viewport.toggled(self.canvas.image_size(), self.canvas.widget_size()))

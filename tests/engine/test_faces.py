@@ -129,17 +129,32 @@ def test_photo_without_people_has_no_faces(analyzer):
     assert report.faces == () and not report.eyes_closed and report.confidence == 0.0
 
 
-def test_lid_openness_is_gap_over_width():
+def _lids(upper_height: float, lower_depth: float) -> np.ndarray:
+    """16 lid points of a 40-px eye: lower lid ``lower_depth`` below the corner line, upper lid ``upper_height`` above."""
     xs = np.linspace(0, 1, 9)
-    lower = np.stack([xs, 0.15 * np.sin(np.pi * xs)], axis=1)  # image y grows downwards
-    upper = np.stack([xs[1:8], -0.15 * np.sin(np.pi * xs[1:8])], axis=1)
-    lids = np.concatenate([lower, upper]) * 40 + (10, 20)
-    expected = np.mean(0.3 * np.sin(np.pi * xs[3:6]))
+    lower = np.stack([xs, lower_depth * np.sin(np.pi * xs)], axis=1)  # image y grows downwards
+    upper = np.stack([xs[1:8], -upper_height * np.sin(np.pi * xs[1:8])], axis=1)
+    return np.concatenate([lower, upper]) * 40 + (10, 20)
+
+
+def test_lid_openness_is_upper_lid_rise_over_width():
+    xs = np.linspace(0, 1, 9)
+    lids = _lids(0.15, 0.15)
+    expected = np.mean(0.15 * np.sin(np.pi * xs[3:6]))
     assert faces.lid_openness(lids) == pytest.approx(expected)
     mirrored = lids * (-1, 1)
     assert faces.lid_openness(mirrored) == pytest.approx(expected)
     flat = lids * (1, 0)
     assert faces.lid_openness(flat) == pytest.approx(0.0)
+
+
+def test_a_smile_raising_the_lower_lid_is_not_a_blink():
+    """A squint or a laugh pushes the lower lid up; the eye is closed only when the upper lid comes down."""
+    open_eye = faces.lid_openness(_lids(0.2, 0.1))
+    squint = faces.lid_openness(_lids(0.2, -0.12))  # lower lid above the corner line, narrow gap
+    blink = faces.lid_openness(_lids(0.02, 0.05))
+    assert squint == pytest.approx(open_eye) and squint > faces.EYE_CLOSED_THRESHOLD
+    assert blink < faces.EYE_CLOSED_THRESHOLD
 
 
 def test_weighted_nms_merges_overlaps_and_keeps_separate_faces():
@@ -202,12 +217,12 @@ def test_turned_face_trusts_its_nearer_eye():
     A blink seen clearly on the near eye is not outvoted by the far eye's inflated ratio,
     and the opposite case stays open.
     """
-    blink = (_eye("right", 0.05, 40), _eye("left", 0.35, 20))
-    assert faces.face_openness(blink) == pytest.approx((16 * 0.05 + 4 * 0.35) / 20)
+    blink = (_eye("right", 0.02, 40), _eye("left", 0.22, 20))
+    assert faces.face_openness(blink) == pytest.approx((16 * 0.02 + 4 * 0.22) / 20)
     assert np.mean([eye.openness for eye in blink]) == pytest.approx(faces.EYE_CLOSED_THRESHOLD)
     face = faces.Face(box=(0.0, 0.0, 200.0, 200.0), score=0.9, keypoints=np.zeros((6, 2)), eyes=blink)
     assert face.eyes_closed
-    awake = (_eye("right", 0.35, 40), _eye("left", 0.05, 20))
+    awake = (_eye("right", 0.22, 40), _eye("left", 0.02, 20))
     assert faces.face_openness(awake) > faces.EYE_CLOSED_THRESHOLD
 
 
@@ -232,3 +247,41 @@ def test_faces_too_small_to_be_prominent_are_not_measured(analyzer, astronaut, m
     everything = faces.summarize(tuple(real_measure(photo, face) for face in report.faces))
     assert (report.prominent, report.eyes_closed) == (everything.prominent, everything.eyes_closed)
     assert report.confidence == pytest.approx(everything.confidence)
+
+
+def test_weak_detections_count_only_when_the_face_mesh_confirms_them(analyzer, astronaut, monkeypatch):
+    """Raise the confident-detection bar above the astronaut's score: her face becomes a weak
+    detection, kept because the face mesh is sure of it, dropped when the mesh must be surer than sure."""
+    score = analyzer.detect(astronaut)[0].score
+    monkeypatch.setattr(faces, "MIN_DETECTION_SCORE", min(1.0, score + 0.01))
+    assert analyzer.detect(astronaut) == []
+    assert len(analyzer.detect(astronaut, weak=True)) == 1
+    confirmed = analyzer.analyze(astronaut)
+    assert len(confirmed.faces) == 1 and confirmed.faces[0].eyes and not confirmed.eyes_closed
+    monkeypatch.setattr(faces, "CONFIRM_PRESENCE", 1.01)
+    assert analyzer.analyze(astronaut).faces == ()
+
+
+def test_zoomed_squares_see_a_small_face_larger(analyzer, astronaut):
+    """A 56-px head in a 512×341 frame (the app's analysis image): the squares see it 1.5× larger,
+    and the detector is much surer of it than from the whole pass alone."""
+    head = astronaut.crop((140, 20, 320, 220)).resize((56, 62))
+    photo = Image.new("RGB", (512, 341), (90, 110, 130))
+    photo.paste(head, (330, 120))
+    zooming = faces.FaceAnalyzer(settings=faces.RuntimeSettings(device="cpu", threads=1), zoom=True)
+    alone = zooming.detect(photo, tiles=False)
+    assert [f.score for f in analyzer.detect(photo)] == [f.score for f in alone]  # the app's default: no zoom
+    zoomed = zooming.detect(photo)
+    assert len(alone) == len(zoomed) == 1
+    assert zoomed[0].score > alone[0].score + 0.2
+    x0, y0, x1, y1 = zoomed[0].box
+    assert 325 <= x0 < x1 <= 391 and 115 <= y0 < y1 <= 187
+
+
+def test_zoom_squares_cover_the_long_side_and_are_skipped_for_a_big_face():
+    assert faces.zoom_squares(512, 341) == [(0, 0, 341, 341), (171, 0, 512, 341)]
+    assert faces.zoom_squares(341, 512) == [(0, 0, 341, 341), (0, 171, 341, 512)]
+    assert faces.zoom_squares(400, 380) == []
+    big = np.array([[[100.0, 50.0], [260.0, 210.0]]])  # a confident face 160 px wide, under which no missed face is prominent
+    assert faces.more_views(512, 341, big, np.array([0.9])) == []
+    assert faces.more_views(512, 341, big, np.array([0.3])) == faces.zoom_squares(512, 341)
