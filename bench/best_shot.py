@@ -1,6 +1,6 @@
 """Best shot benchmark: does the app pick the frame where the subject is whole?
 
-    python bench/best_shot.py /work/shared/data [--faces 12] [--photos 8] [--cut 0.3]
+    python bench/best_shot.py DATA [--faces 12] [--photos 8] [--cut 0.3]
 
 Framing pairs: two-frame bursts, one frame showing a face whole and the other the same scene
 with the frame moved so that ``--cut`` of the face box lies outside one edge (left, right,

@@ -30,6 +30,10 @@ MIN_FACE_SIDE = 0.05
 PROMINENT_SIDE = 0.5
 #: A box edge this close (fraction of the photo) to the frame edge touches it.
 _TOUCH = 0.002
+#: A box clipped by less than this fraction of its side counts as whole: the detector's box runs
+#: wider than the face itself (into hair and hat), so a close-up whose box just reaches the
+#: edge, a few pixels more or less from frame to frame, is not a face cut off.
+MIN_CLIP = 0.1
 
 Box = tuple[float, float, float, float]
 
@@ -66,13 +70,14 @@ def _head(box: Box, width: int, height: int) -> tuple[Box, float]:
     """The head's estimated full box in pixels (face box completed, plus headroom) and the face side."""
     x0, y0, x1, y1 = box[0] * width, box[1] * height, box[2] * width, box[3] * height
     side = max(x1 - x0, y1 - y0)
-    if box[0] <= _TOUCH and box[2] < 1.0 - _TOUCH:
+    clipped_x, clipped_y = side - (x1 - x0) > MIN_CLIP * side, side - (y1 - y0) > MIN_CLIP * side
+    if clipped_x and box[0] <= _TOUCH and box[2] < 1.0 - _TOUCH:
         x0 = x1 - side
-    elif box[2] >= 1.0 - _TOUCH and box[0] > _TOUCH:
+    elif clipped_x and box[2] >= 1.0 - _TOUCH and box[0] > _TOUCH:
         x1 = x0 + side
-    if box[1] <= _TOUCH and box[3] < 1.0 - _TOUCH:
+    if clipped_y and box[1] <= _TOUCH and box[3] < 1.0 - _TOUCH:
         y0 = y1 - side
-    elif box[3] >= 1.0 - _TOUCH and box[1] > _TOUCH:
+    elif clipped_y and box[3] >= 1.0 - _TOUCH and box[1] > _TOUCH:
         y1 = y0 + side
     return (x0, y0 - HEADROOM * side, x1, y1), side
 

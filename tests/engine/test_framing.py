@@ -7,7 +7,7 @@ import re
 import pytest
 
 from engine.analysis.best_shot import RankedShot, ShotEvidence, blur_words, cut_words, rank_group
-from engine.analysis.framing import HEADROOM, FrameCheck, frame_check
+from engine.analysis.framing import HEADROOM, MIN_CLIP, FrameCheck, frame_check
 
 #: Words that belong to the code or the models, never under a thumbnail.
 INTERNAL = re.compile(r"ranker|model|score|win rate|average|combined|pairwise|cue|probabilit|quality score|%|\d\.\d",
@@ -29,6 +29,16 @@ def test_a_face_box_touching_no_edge_is_whole():
 def test_a_clipped_box_is_completed_from_its_other_side(box, edge, cut):
     check = frame_check([box], 1000, 1000)
     assert check.edge == edge and check.cut == pytest.approx(cut, abs=0.01)
+
+
+def test_a_close_up_whose_box_just_reaches_the_edge_is_whole():
+    """The detector's box runs into hair and hat: a close-up portrait's box clipped by a few pixels
+    at the side (which varies frame to frame) is not a face cut off; clipped by more, it is."""
+    side = 0.7                                              # of a square photo's side
+    barely = (1.0 - side * (1 - MIN_CLIP / 2), 0.15, 1.0, 0.15 + side)
+    clearly = (1.0 - side * (1 - 2 * MIN_CLIP), 0.15, 1.0, 0.15 + side)
+    assert frame_check([barely], 500, 500).edge is None
+    assert frame_check([clearly], 500, 500).edge == "right"
 
 
 def test_a_face_right_under_the_top_edge_has_its_head_cut():
