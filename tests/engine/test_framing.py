@@ -34,9 +34,9 @@ def test_a_clipped_box_is_completed_from_its_other_side(box, edge, cut):
 def test_a_close_up_whose_box_just_reaches_the_edge_is_whole():
     """The detector's box runs into hair and hat: a close-up portrait's box clipped by a few pixels
     at the side (which varies frame to frame) is not a face cut off; clipped by more, it is."""
-    side = 0.7                                              # of a square photo's side
-    barely = (1.0 - side * (1 - MIN_CLIP / 2), 0.15, 1.0, 0.15 + side)
-    clearly = (1.0 - side * (1 - 2 * MIN_CLIP), 0.15, 1.0, 0.15 + side)
+    side = 0.6                                              # of a square photo's side
+    barely = (1.0 - side * (1 - MIN_CLIP / 2), 0.25, 1.0, 0.25 + side)
+    clearly = (1.0 - side * (1 - 2 * MIN_CLIP), 0.25, 1.0, 0.25 + side)
     assert frame_check([barely], 500, 500).edge is None
     assert frame_check([clearly], 500, 500).edge == "right"
 
