@@ -126,13 +126,6 @@ def main(argv: list[str] | None = None) -> int:
         window.navigation.toggle_face_strip()
     window.navigation.show_grid()
     window.grid.clearSelection()
-    _demonstration_taste(window.session.catalog, [p.id for p in session.photos])
-    window.library.reload()
-    while not ready_for_grab(window):
-        settle(0.1)
-    window.filters.set_sort("personal")
-    window.grid.scrollToTop()
-    shot("grid_by_personal")
     finished: set[str] = set()
     for name, opener in (("settings", window.preferences.open_settings), ("auto_cull", window.decisions.open_auto_cull),
                          ("calibrate", window.personal.calibrate)):
@@ -143,14 +136,23 @@ def main(argv: list[str] | None = None) -> int:
         opener()
         while name not in finished:   # the calibration dialog opens only after its questions are found
             settle(0.1)
+    if not args.only or "grid_by_personal" in args.only:   # last: it flags photos, so auto-cull would see fewer
+        _demonstration_taste(window.session)
+        window.library.reload()
+        while not ready_for_grab(window):
+            settle(0.1)
+        window.filters.set_sort("personal")
+        window.grid.scrollToTop()
+        shot("grid_by_personal")
     window.work.stop()
     window.close()
     return 0
 
 
-def _demonstration_taste(catalog, photo_ids: list[int], decisions: int = 40) -> None:
-    """A personal model fitted on picks and rejects drawn at random (seeded), so the personal sort has
-    something to show; it lives in the temporary XDG home like everything else here."""
+def _demonstration_taste(session, decisions: int = 40) -> None:
+    """A personal model fitted on a plain taste (picks: photos with people; rejects: photos without),
+    drawn seeded from the shoot, so the personal sort has something to show; it lives in the
+    temporary XDG home like everything else here."""
     import numpy as np
 
     from engine.decisions.record import PICK, REJECT, set_decisions
@@ -159,9 +161,12 @@ def _demonstration_taste(catalog, photo_ids: list[int], decisions: int = 40) -> 
     from engine.personalize.features import read_raw_features
     from engine.personalize.fit import fit_model
 
-    chosen = np.random.default_rng(7).permutation(photo_ids)[:decisions].tolist()
-    set_decisions(catalog, chosen[: decisions // 2], flag=PICK)
-    set_decisions(catalog, chosen[decisions // 2:], flag=REJECT)
+    rng = np.random.default_rng(7)
+    people = [p.id for p in session.photos if p.insight.faces]
+    others = [p.id for p in session.photos if not p.insight.faces]
+    catalog = session.catalog
+    set_decisions(catalog, rng.permutation(people)[: decisions // 2].tolist(), flag=PICK)
+    set_decisions(catalog, rng.permutation(others)[: decisions // 2].tolist(), flag=REJECT)
     raw = read_raw_features(catalog)
     store.save_model(catalog, fit_model(raw, read_preferences(catalog, known=set(raw.index_of()))))
 
