@@ -99,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     shot("loupe_100")
     window.navigation.loupe_toggle_zoom()
     window.navigation.show_grid()
+    burst_row = next((row for row, p in enumerate(session.visible) if p.insight.burst_id is not None), 0)
     window.grid.setCurrentIndex(window.model.index(burst_row))
     window.navigation.show_compare("2-up")
     shot("compare")
