@@ -19,13 +19,13 @@ decode, pixel measurements), :mod:`~engine.analysis.writer` (the single writer),
 
 from engine.analysis.control import AnalysisControl
 from engine.analysis.events import (
-                                    AnalysisEvent,
-                                    AnalysisFinished,
-                                    AnalysisReport,
-                                    AnalysisStarted,
-                                    EventCallback,
-                                    GroupingStarted,
-                                    PhotoAnalyzed,
+    AnalysisEvent,
+    AnalysisFinished,
+    AnalysisReport,
+    AnalysisStarted,
+    EventCallback,
+    GroupingStarted,
+    PhotoAnalyzed,
 )
 from engine.analysis.grouping import regroup
 from engine.analysis.pipeline import analyze_library, regroup_library
