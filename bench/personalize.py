@@ -24,7 +24,11 @@ blurred copy of each (Gaussian blur, radius 1/50 of the long side) is analysed; 
 the 18 photos with the best generic score (technically best) and picks 18 of the others at
 random. After personalizing, the share of the 20 clean/blurred pairs whose clean photo gets the
 higher personal score must be 100 %: technical defects keep their sign whatever the decisions
-say (:data:`engine.personalize.features.TECHNICAL_SIGNS`). Every measurement is printed twice in
+say (:data:`engine.personalize.features.TECHNICAL_SIGNS`). The same library then gets a plain
+content user, who picks both frames (clean and blurred) of 9 pictures and rejects both of 9 others:
+decisions that say nothing about sharpness, so only the guarantee that a flagged frame ranks below
+its clean frames in a burst keeps the pairs right (each copy is grouped with its photo as a
+two-frame burst by the analysis). Every measurement is printed twice in
 the same run, with the sign constraints off (``before``: the old behaviour) and on (``after``),
 so held-out accuracy on the ordinary users can be compared.
 
@@ -199,14 +203,31 @@ def anti_quality(root: Path, rejects: int = 18, picks: int = 18) -> dict:
         ids = np.r_[raw.photo_ids[order[:rejects]], raw.photo_ids[rest]]
         _write_decisions(catalog, ids, np.r_[np.ones(rejects), np.full(picks, 5)])
         blurred_picked = sum(names[int(i)].endswith("_blurred") for i in raw.photo_ids[rest])
-        report = personalize(catalog)
-        model = load_model(catalog)
-        scores = dict(zip(raw.photo_ids.tolist(), model.scores(raw).tolist())) if model else {}
+        return {**_clean_above_blurred(catalog, raw, names), "blurred_among_picks": int(blurred_picked)}
+
+
+def content_user(root: Path, pictures: int = 9, seed: int = 0) -> dict:
+    """A plain taste on the anti-quality library: both frames of ``pictures`` pictures picked, both frames of
+    as many others rejected (the decisions say nothing about sharpness); clean above blurred?"""
+    with Catalog.open(root, create=False) as catalog:
+        raw = read_raw_features(catalog)
+        names = {p.id: Path(p.path).stem for p in catalog.photos()}
+        ids = {name: pid for pid, name in names.items()}
+        clean = sorted(n for n in ids if f"{n}_blurred" in ids)
+        chosen = np.random.default_rng(seed).permutation(clean)[: 2 * pictures]
+        frames = [ids[name + suffix] for name in chosen for suffix in ("", "_blurred")]
+        _write_decisions(catalog, np.array(frames), np.r_[np.full(2 * pictures, 5), np.ones(2 * pictures)])
+        return _clean_above_blurred(catalog, raw, names)
+
+
+def _clean_above_blurred(catalog: Catalog, raw, names: dict[int, str]) -> dict:
+    """Personalize on the decisions written, then count the clean photos scored above their blurred copy."""
+    report = personalize(catalog)
+    model = load_model(catalog)
+    scores = dict(zip(raw.photo_ids.tolist(), model.scores(raw).tolist())) if model else {}
     by_name = {names[pid]: score for pid, score in scores.items()}
     pairs = [(by_name[n], by_name[f"{n}_blurred"]) for n in by_name if f"{n}_blurred" in by_name]
-    right = sum(clean > blurred for clean, blurred in pairs)
-    return {"status": report.status, "pairs": len(pairs), "clean_above_blurred": right,
-            "blurred_among_picks": int(blurred_picked)}
+    return {"status": report.status, "pairs": len(pairs), "clean_above_blurred": sum(c > b for c, b in pairs)}
 
 
 def main() -> None:
@@ -262,10 +283,14 @@ def run_anti_quality(photos: Path, blur: float = 50.0) -> dict:
             for label, on in (("before", False), ("after", True)):
                 with constraints(on):
                     results[label] = found = anti_quality(root)
+                    results[f"content/{label}"] = plain = content_user(root)
                 print(f"anti-quality user, blur 1/{blur:g} ({label}: technical sign constraints {'on' if on else 'off'}): model "
                       f"{found['status']}, clean photo above its blurred copy in {found['clean_above_blurred']} of "
                       f"{found['pairs']} pairs ({found['blurred_among_picks']} blurred copies among the 18 picks)",
                       flush=True)
+                print(f"content user (both frames of 9 pictures picked, of 9 others rejected; {label}): model "
+                      f"{plain['status']}, clean photo above its blurred copy in {plain['clean_above_blurred']} of "
+                      f"{plain['pairs']} pairs", flush=True)
         finally:
             for name, value in saved.items():
                 os.environ.pop(name) if value is None else os.environ.__setitem__(name, value)

@@ -14,7 +14,10 @@ Three blocks, all read from the catalog (``engine.analysis`` wrote them), none n
 
 The technical defects and quality measures among them keep the sign of their weight whatever the
 decisions say (:data:`TECHNICAL_SIGNS`, enforced by :mod:`engine.personalize.heads`): the model
-learns content, subject and style, never that a defect is good.
+learns content, subject and style, never that a defect is good. A sign alone allows a weight of 0,
+and the look of a blurred frame can still please a taste (a softer face), so the defect flags also
+order each burst: a blurred or closed-eyes frame scores below its clean frames for every user
+(:data:`DEFECT_FLAGS`, :func:`engine.personalize.model.clean_frames_first`).
 
 Every column is standardised with the mean and spread of the library's photos; a missing
 value (no faces measured, a model not run on that photo) becomes the mean, i.e. 0. The
@@ -58,6 +61,11 @@ TECHNICAL_SIGNS = {
 #: measurably hurt them).
 TASTE_CAP = 1.5
 DEFECT_PENALTIES = {"blurry": 3.5, "eyes_closed": 3.5}
+#: Flags that mark a frame as a defective copy of its picture: inside a burst (or bracket), a frame
+#: carrying more of them always scores below every frame of the group carrying fewer, by at least
+#: :data:`FLAG_GAP` (:func:`engine.personalize.model.clean_frames_first`), for every user.
+DEFECT_FLAGS = ("blurry", "eyes_closed")
+FLAG_GAP = 0.5
 DEFECT_SLOPE = 3.5
 DEFECT_EVIDENCE = 3.0
 DEFECT_EFFECT = 0.4
@@ -74,9 +82,19 @@ class RawFeatures:
     tabular: np.ndarray            # (N, T) float64, NaN = missing
     tabular_names: tuple[str, ...]
     generic: np.ndarray            # (N,) the library's sort score (1..10), NaN when none
+    #: (N,) the burst (or bracket) each photo belongs to, -1 for a single: frames of one picture.
+    groups: np.ndarray | None = None
 
     def index_of(self) -> dict[int, int]:
         return {int(pid): i for i, pid in enumerate(self.photo_ids)}
+
+    def flags(self) -> np.ndarray:
+        """(N,) how many defect flags (:data:`DEFECT_FLAGS`) each photo carries; one not measured is not raised."""
+        raised = np.zeros(len(self.photo_ids))
+        for name in DEFECT_FLAGS:
+            if name in self.tabular_names and name in TECHNICAL_SIGNS:
+                raised += np.nan_to_num(self.tabular[:, self.tabular_names.index(name)]) > 0.5
+        return raised
 
 
 @dataclass(frozen=True)
@@ -180,7 +198,15 @@ def read_raw_features(catalog: Catalog, look_model: str | None = None) -> RawFea
                 tabular[index[pid], offset + column] = _number(score)
     names = CUE_NAMES + _EXTRA_NAMES + tuple(f"score_{task}" for task in score_tasks)
     generic = np.array([_number(row["sort_score"]) for row in rows], dtype=np.float64)
-    return RawFeatures(ids, look, look_model, tabular, names, generic)
+    return RawFeatures(ids, look, look_model, tabular, names, generic, _groups(conn, index))
+
+
+def _groups(conn: sqlite3.Connection, index: dict[int, int]) -> np.ndarray:
+    groups = np.full(len(index), -1, dtype=np.int64)
+    for pid, group in conn.execute("SELECT photo_id, group_id FROM bursts WHERE size > 1"):
+        if pid in index:
+            groups[index[pid]] = group
+    return groups
 
 
 def _preferred_look_model(conn: sqlite3.Connection) -> str | None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.personalize.features import FeatureSpace, RawFeatures
+from engine.personalize.features import FLAG_GAP, FeatureSpace, RawFeatures
 from engine.personalize.heads import personal_score, win_probability
 
 FORMAT = "photocull.personal/1"
@@ -43,8 +43,10 @@ class PersonalModel:
     cap: float = 0.0
 
     def scores(self, raw: RawFeatures) -> np.ndarray:
-        """Raw personal scores of ``raw``'s photos (higher = more to the user's taste, defects always down)."""
-        return self.scores_of(self.space.transform(raw))
+        """Raw personal scores of ``raw``'s photos (higher = more to the user's taste, defects always down):
+        inside a burst, a blurred or closed-eyes frame below the group's clean frames (:func:`clean_frames_first`)."""
+        scores = self.scores_of(self.space.transform(raw))
+        return scores if raw.groups is None else clean_frames_first(scores, raw.flags(), raw.groups)
 
     def scores_of(self, features: np.ndarray) -> np.ndarray:
         """Personal scores of rows already in this model's feature space."""
@@ -83,3 +85,20 @@ class PersonalModel:
                 or len(model.defects) not in (0, len(space.center)):
             raise PersonalModelError(f"{source}: weights and feature space do not fit together")
         return model
+
+
+def clean_frames_first(scores: np.ndarray, flags: np.ndarray, groups: np.ndarray, gap: float = FLAG_GAP) -> np.ndarray:
+    """``scores`` with, inside each group (``groups`` >= 0), the frames carrying more defect ``flags`` moved
+    down, all by the same amount, until they sit ``gap`` below every frame of the group carrying fewer.
+
+    The learnt taste may like the look of a blurred frame (a softer face, a warmer cast); this makes
+    sure it never ranks above its own clean frames, whoever the user is. Photos outside a burst, and
+    frames of one flag count, keep their scores and their order.
+    """
+    out = scores.astype(np.float64, copy=True)
+    for group in np.unique(groups[(groups >= 0) & (flags > 0)]):
+        members = np.flatnonzero(groups == group)
+        for level in np.unique(flags[members])[1:]:
+            worse, better = members[flags[members] == level], members[flags[members] < level]
+            out[worse] -= max(0.0, float(out[worse].max() - out[better].min()) + gap)
+    return out

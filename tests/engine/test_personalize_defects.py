@@ -10,17 +10,19 @@ import pytest
 import engine.personalize as taste
 from engine.personalize import features as feature_module
 from engine.personalize.heads import fit_pairwise, fit_pointwise
+from engine.personalize.model import clean_frames_first
 from tests.helpers.personal_library import DIM, analysed_catalog, decide, taste_decisions
 
 PHOTOS = 300
 PAIRS = 20  # photos 1..20 are clean, 21..40 their blurred copies
 
 
-def _blurred_copies(catalog, vectors: np.ndarray, flagged: bool = True) -> None:
+def _blurred_copies(catalog, vectors: np.ndarray, flagged: bool = True, drift: float = 0.0) -> None:
     """Photos 21..40 become blurred copies of 1..20: the same embedding moved along one "blur" direction
-    (an embedding sees blur too), a softer subject, flagged blurry, and a lower technical score."""
+    (an embedding sees blur too) and by ``drift`` along the first axis (the look a plain taste below
+    likes), a softer subject, flagged blurry, and a lower technical score."""
     blur = np.zeros(DIM, dtype=np.float32)
-    blur[5] = 4.0
+    blur[5], blur[0] = 4.0, drift
     with catalog.transaction() as conn:
         for clean in range(1, PAIRS + 1):
             copy = clean + PAIRS
@@ -81,6 +83,47 @@ def test_without_the_constraints_the_same_decisions_teach_blur(library, monkeypa
     monkeypatch.setattr(feature_module, "TECHNICAL_SIGNS", {})
     taste.personalize(library)
     assert _clean_above_blurred(library) < PAIRS // 2
+
+
+def _in_bursts(catalog) -> None:
+    """Each clean photo and its blurred copy are two frames of one burst (the clean one chosen best)."""
+    with catalog.transaction() as conn:
+        conn.executemany("INSERT INTO bursts(photo_id, group_id, kind, size, rank, is_best, score, reasons) "
+                         "VALUES (?, ?, 'burst', 2, ?, ?, 0.5, '[]')",
+                         [row for clean in range(1, PAIRS + 1) for row in ((clean, clean, 1, 1), (clean + PAIRS, clean, 2, 0))])
+
+
+def _plain_taste(catalog, vectors: np.ndarray) -> None:
+    """Stars by the first embedding axis (content), on photos that are neither a copy nor its original."""
+    direction = np.zeros(DIM)
+    direction[0] = 1.0
+    decide(catalog, taste_decisions(vectors, list(range(2 * PAIRS + 1, PHOTOS + 1)), direction, noise=0.3))
+
+
+def test_a_plain_taste_ranks_every_clean_frame_above_its_blurred_copy(tmp_path):
+    """Decisions that say nothing about sharpness, and a blur that shifts the look towards what the user
+    likes (as blurring a portrait can): the blurred frames still rank below their clean frames, in the
+    personal score and in each burst."""
+    catalog, vectors = analysed_catalog(tmp_path / "plain", PHOTOS)
+    _blurred_copies(catalog, vectors, drift=1.5)
+    _in_bursts(catalog)
+    _plain_taste(catalog, vectors)
+    report = taste.personalize(catalog)
+    assert report.status == "active", "an ordinary taste that is learnt and used"
+    assert _clean_above_blurred(catalog) == PAIRS
+    personal = taste.personal_scores(catalog)
+    assert all(personal[clean] > personal[clean + PAIRS] for clean in range(1, PAIRS + 1))
+    ranked = taste.scoring.rank_bursts(catalog)
+    assert all(ranked[clean].is_best and not ranked[clean + PAIRS].is_best for clean in range(1, PAIRS + 1))
+    catalog.close()
+
+
+def test_a_blurred_frame_moves_below_its_clean_frames_and_nothing_else_moves():
+    scores = np.array([0.9, 0.2, 0.5, 0.8, 3.0, 0.1, 0.4])
+    flags = np.array([1, 0, 0, 2, 1, 0, 0])
+    groups = np.array([7, 7, 7, 7, -1, 9, 9])
+    moved = clean_frames_first(scores, flags, groups, gap=0.5)
+    np.testing.assert_allclose(moved, [-0.3, 0.2, 0.5, -0.8, 3.0, 0.1, 0.4])
 
 
 def test_a_defect_weight_never_takes_the_wrong_sign():
