@@ -31,6 +31,7 @@ and sorts by the technical quality score instead.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -323,11 +324,15 @@ def _training_words(provenance: Mapping) -> str:
     return words + (" from random weights" if start in ("random", "partly random") else "")
 
 
+_CODE_NAME = re.compile(r"\s*\((?:[a-z_]+\.)+[a-z_]+\)")
+
+
 def _first_clause(text: str, limit: int = 100) -> str:
     """Up to the first colon or full stop (the manifest goes on with file lists and credits);
-    a bracket the cut left open is dropped with what follows it."""
+    a bracket the cut left open is dropped with what follows it, and so is a bracketed module
+    name ("(training.distortions)"): the words are shown to photographers."""
     cut = min((i for i in (text.find(": "), text.find(". ")) if i >= 0), default=len(text))
-    clause = text[:cut].strip()
+    clause = _CODE_NAME.sub("", text[:cut]).strip()
     if clause.count("(") > clause.count(")"):
         clause = clause[: clause.rfind("(")].rstrip()
     return clause if len(clause) <= limit else clause[: limit - 1].rstrip() + "…"

@@ -154,3 +154,13 @@ def test_a_file_named_by_several_manifests_is_hashed_once_and_still_checked(tmp_
     registry = discover(shipped, tmp_path / "user")
     assert [r.path for r in registry.refused] == [shared[0]]
     assert "does not match the sha256" in registry.refused[0].reason
+
+
+def test_model_words_leave_out_module_names_and_file_lists():
+    from engine.inference.registry import _first_clause
+
+    text = "Synthetic distortion ranks (training.distortions) of 24 permissively licensed photos: a.jpg, b.jpg"
+    assert _first_clause(text) == "Synthetic distortion ranks of 24 permissively licensed photos"
+    assert _first_clause("AVA (aesthetic labels: 255,000 photos). More") == "AVA"
+    assert _first_clause("ImageNet-1k (torchvision's pretrained MobileNetV2)") == \
+        "ImageNet-1k (torchvision's pretrained MobileNetV2)"
