@@ -258,6 +258,16 @@ def read_analyses(catalog: Catalog, photo_ids: Iterable[int] | None = None) -> d
     return {row["photo_id"]: _analysis(row, scores, cues, faces, bursts) for row in states}
 
 
+def read_sort_scores(catalog: Catalog) -> dict[int, tuple[float, tuple[str, str] | None]]:
+    """Every analysed photo's sort score with the (model, sha256) that gave it, in one query: what a
+    library-wide ranking needs, without reading cues, faces and bursts."""
+    rows = catalog.conn.execute(
+        "SELECT a.photo_id, a.sort_score, s.model, s.model_sha256 FROM photo_analysis a "
+        "LEFT JOIN photo_scores s ON s.photo_id = a.photo_id AND s.task = a.sort_task "
+        "WHERE a.sort_score IS NOT NULL").fetchall()
+    return {row[0]: (row[1], (row[2], row[3]) if row[2] is not None else None) for row in rows}
+
+
 def analysis_of(catalog: Catalog, photo_id: int) -> PhotoAnalysis | None:
     """One photo's results (the GUI's detail panel), or None when it was never analysed."""
     return read_analyses(catalog, [photo_id]).get(photo_id)

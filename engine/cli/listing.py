@@ -97,8 +97,9 @@ from typing import Any
 
 from engine import personalize as taste
 from engine.analysis import PhotoAnalysis, read_analyses
+from engine.analysis.storage import read_sort_scores
 from engine.cli.output import add_format_argument, write_records
-from engine.culling.insights import personal_percent, shoot_ranks, sort_score_of
+from engine.culling.insights import personal_percent, placed_score, shoot_ranks, sort_score_of
 from engine.inference.score_scale import SCORE_MEANING, ScoreScale, installed_scales
 from engine.library.catalog import SORT_ORDERS, Catalog, PhotoRecord
 
@@ -144,13 +145,12 @@ def photo_records(catalog: Catalog, sort: str = "time", *, as_text: bool = False
     """One record per photo (key order = ``FIELDS``) in the ``sort`` order, streamed in bounded memory
     except for the two score orders, which need every record first.
 
-    Each photo's place in the shoot needs every score, so a first pass reads the scores alone (in
-    chunks, keeping only two numbers per photo) before the records stream.
+    Each photo's place in the shoot needs every score, so one query reads the sort scores alone
+    before the records stream.
     """
     scales = installed_scales()
     personal = taste.personal_scores(catalog)
-    scores = {photo.id: sort_score_of(analysis, scales)
-              for photo, analysis in with_analyses(catalog, catalog.iter_photos(sort="time"))}
+    scores = {pid: placed_score(raw, model, scales) for pid, (raw, model) in read_sort_scores(catalog).items()}
     ranks = shoot_ranks({pid: key for pid, key in scores.items() if key[0] is not None})
     order = "time" if sort in ("score", "personal") else sort
     records = (

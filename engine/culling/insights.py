@@ -117,9 +117,16 @@ def sort_score_of(analysis: PhotoAnalysis | None,
     if analysis is None or analysis.sort_score is None:
         return None, None
     row = next((s for s in analysis.scores if s.task == analysis.sort_task), None)
-    scale = scales.get((row.model, row.model_sha256), FALLBACK_SCALE) if row else FALLBACK_SCALE
-    percent = scale.percent(analysis.sort_score)
-    return (None if percent is None else round(percent, 1)), analysis.sort_score
+    return placed_score(analysis.sort_score, (row.model, row.model_sha256) if row else None, scales)
+
+
+def placed_score(raw: float | None, model: tuple[str, str] | None,
+                 scales: Mapping[tuple[str, str], ScoreScale]) -> tuple[float | None, float | None]:
+    """(0..100 score, ``raw``) for a model's own score, by the scale of ``model`` (name, sha256)."""
+    if raw is None:
+        return None, None
+    percent = scales.get(model, FALLBACK_SCALE).percent(raw) if model else FALLBACK_SCALE.percent(raw)
+    return (None if percent is None else round(percent, 1)), raw
 
 
 def with_personal(insights: Mapping[int, PhotoInsight], scores: Mapping[int, float],

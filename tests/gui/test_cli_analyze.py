@@ -11,11 +11,13 @@ import numpy as np
 import pytest
 
 import engine.personalize as taste
-from engine.analysis import PhotoAnalyzed
+from engine.analysis import PhotoAnalyzed, read_analyses
+from engine.analysis.storage import read_sort_scores
 from engine.cli import EXIT_INTERRUPTED, main
 from engine.cli import analyze as analyze_command
 from engine.cli.listing import FIELDS
 from engine.config import paths
+from engine.library.catalog import Catalog
 from tests.helpers.analysis_library import burst_library, install_scorer
 from tests.helpers.onnx_factory import install_model
 from tests.helpers.personal_library import DIM, analysed_catalog, decide, taste_decisions
@@ -46,6 +48,11 @@ def test_analyze_scans_first_then_list_json_carries_scores_faces_and_bursts(libr
     assert all(p["score_raw"] == pytest.approx(p["analysis"]["sort_score"], abs=1e-3) for p in photos)
     ranks = [p["shoot_rank"] for p in photos]
     assert ranks[0] == 100.0 and ranks[-1] == 0.0 and ranks == sorted(ranks, reverse=True)
+    with Catalog.open(library) as catalog:   # the ranking's one-query read agrees with the full analyses
+        analyses = read_analyses(catalog)
+        assert read_sort_scores(catalog) == {
+            pid: (a.sort_score, next((s.model, s.model_sha256) for s in a.scores if s.task == a.sort_task))
+            for pid, a in analyses.items() if a.sort_score is not None}
     assert {(p["score_task"], p["score_scale"], p["personal_score"]) for p in photos} == {("technical", "fallback", None)}, \
         "the test model's manifest has no reference; no personal model is on"
     by_path = {p["path"]: p for p in photos}

@@ -218,7 +218,7 @@ def eval_metrics_from_bench(result: dict) -> dict[str, list[Metric]]:
     The eyes set is research-only: it measured these numbers and trained nothing. The
     threshold was chosen on the other (tune) half; these come from the held-out half.
     """
-    dataset = "shared/data/eyes: CEW closed + UTKFace open, research-only, evaluation only"
+    dataset = "eyes evaluation set (docs/data.md): CEW closed + UTKFace open, research-only, evaluation only"
     split = f"{result['part']} half ({result['split']})"
     ways = {"photos": "through analyze on photo-like images (crop at its own size on a 3x grey backdrop, "
                       "detection included; score = highest per-face closed-eye probability, 0 without a face)",

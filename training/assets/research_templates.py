@@ -41,7 +41,7 @@ TEMPLATE_PRESETS = ("tanet-ava", "tanet-tad66k", "eat-ava", "eat-tad66k")
 #: Offsets in the weights file are aligned like ONNX's own external-data writer aligns them.
 ALIGNMENT = 4096
 MAX_TEMPLATE_BYTES = 2_000_000
-#: Which released file belongs to which preset (MODELS.md §2.4, §3.4).
+#: Which released file belongs to which preset (docs/models.md, "TANet" and "EAT": the reported release files).
 RELEASE_FILES = {
     "tanet-ava": "SRCC_758_LCC_765.pth",
     "tanet-tad66k": "SRCC_513_LCC_531_MSE_016.pth",
