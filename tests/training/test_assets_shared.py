@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from tests.helpers.shipped_mobilenets import check_manifest, shipped
+from training.assets.score_map import MAP_OUTPUT
 from training.models.distortion_ranker import DistortionRanker
 from training.models.embedding import Embedding
 from training.models.shared_trunk import BURST_OUTPUT, OUTPUT_NAMES, QualityAndEmbedding
@@ -75,5 +76,5 @@ def test_the_three_shipped_manifests_name_one_file_and_their_own_output():
     assert len({m.onnx_file for m in manifests}) == 1
     assert tuple(m.output.output_name for m in manifests) == (*OUTPUT_NAMES, BURST_OUTPUT)
     graph_outputs = [o.name for o in shipped("quality_ranker").session.session.get_outputs()]
-    assert graph_outputs == [*OUTPUT_NAMES, BURST_OUTPUT]
+    assert graph_outputs == [*OUTPUT_NAMES, BURST_OUTPUT, MAP_OUTPUT]  # the map: training.assets.score_map
     assert len({m.input for m in manifests}) == 1  # one preprocessed batch feeds all three
