@@ -41,6 +41,7 @@ from PIL import Image
 
 from engine.analysis.bursts import CALIBRATED_SCALES, DESCRIPTOR_SCALE, SimilarityScale
 from engine.analysis.faces import DETECTOR_MODEL, IRIS_MODEL, LANDMARK_MODEL, FaceAnalyzer
+from engine.analysis.quality_map import MAP_OUTPUT, QualityMap
 from engine.inference.contract import ContractError, score_from_output
 from engine.inference.preprocess import InputSpec, preprocess
 from engine.inference.registry import InstalledModel, ModelRegistry, output_index
@@ -50,7 +51,8 @@ from engine.inference.runtime import ModelSession, RuntimeSettings, create_sessi
 #: every photo is then analysed again. 2: analysis images shrunk with a box filter, eyes under
 #: 12 px judged by their face, faces too small to be prominent left without eyes. 3: eye openness
 #: is the upper lid's rise (smiles no longer read as blinks), weak detections confirmed by the mesh.
-PIPELINE_VERSION = 3
+#: 4: the technical score's map (engine.analysis.quality_map) is stored when the model gives one.
+PIPELINE_VERSION = 4
 
 SCORING_TASKS = ("aesthetic", "technical")
 PER_PHOTO_TASKS = (*SCORING_TASKS, "embedding")
@@ -71,6 +73,7 @@ class ModelOutput:
     score: float | None  # 1..10 for scoring tasks, the frame score s of a frame_score burst ranker, else None
     raw: list[float]  # the output row as produced (JSON-able); empty for embeddings
     vector: np.ndarray | None  # embeddings only, float32
+    quality_map: QualityMap | None = None  # technical scores from a file with a map output only
 
 
 class LoadedModel:
@@ -104,12 +107,15 @@ class LoadedModel:
 class ImageModel(LoadedModel):
     """A per-photo model (score or embedding) run in batches on preprocessed images.
 
-    It reads one output of its file's run: the one its manifest names, else the first.
+    It reads one output of its file's run: the one its manifest names, else the first; a
+    technical scorer also reads the same run's ``quality_map`` when the file has one
+    (:func:`map_index`).
     """
 
     def __init__(self, installed: InstalledModel, session: ModelSession):
         super().__init__(installed, session)
         self.output_index = output_index(installed.manifest, session.output_names, installed.onnx_path.name)
+        self.map_index = map_index(installed, session.output_names, self.output_index)
 
     def run(self, batch: np.ndarray) -> list[ModelOutput]:
         """This model alone over a stacked batch (probing, benchmarks); one output per photo, in order."""
@@ -127,7 +133,29 @@ class ImageModel(LoadedModel):
         if is_frame_score(self.installed):  # only differences of s mean anything: stored as is
             return [ModelOutput(float(row[0]), [round(float(row[0]), 6)], None) for row in rows]
         scores = score_from_output(output, self.installed.manifest.output)
-        return [ModelOutput(float(s), [round(float(v), 6) for v in row], None) for s, row in zip(scores, rows)]
+        maps = self._maps(outputs, count)
+        return [ModelOutput(float(s), [round(float(v), 6) for v in row], None, m)
+                for s, row, m in zip(scores, rows, maps)]
+
+    def _maps(self, outputs: Sequence[np.ndarray], count: int) -> list[QualityMap | None]:
+        """Each photo's map in score units (the manifest's slope applied), or None each without one. A map
+        output of another shape, or not finite, is no map: the score stands without it."""
+        maps = None if self.map_index is None else np.asarray(outputs[self.map_index], dtype=np.float32)
+        if maps is None or maps.ndim != 3 or len(maps) != count or not np.isfinite(maps).all():
+            return [None] * count
+        slope = np.float32(self.installed.manifest.output.linear_a)
+        return [QualityMap.from_array(cells * slope) for cells in maps]
+
+
+def map_index(installed: InstalledModel, output_names: Sequence[str], score_index: int) -> int | None:
+    """Where the file's ``quality_map`` output is, for the technical scorer whose linear score it splits; None
+    for any other model, a file without one (an older shared file, a user's model), or when the map *is* the
+    model's own output."""
+    names = list(output_names)
+    if installed.task != "technical" or installed.manifest.output.score_rule != "linear" or MAP_OUTPUT not in names:
+        return None
+    index = names.index(MAP_OUTPUT)
+    return None if index == score_index else index
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,11 @@ Tables (created by ``engine.library.catalog`` migration 2; every row goes when i
   ``sort_score`` (1..10, from ``sort_task``: aesthetic when installed, else technical),
   ``phash`` (signed 64-bit), ``ev`` (brightness in stops, for brackets), face count,
   photo-level ``eyes_closed`` flag and its confidence, and the provider that ran it.
-* ``photo_scores(photo_id, task, model, model_sha256, score, raw)``: one per scoring
+* ``photo_scores(photo_id, task, model, model_sha256, score, raw, map_rows, map)``: one per scoring
   model, and one (task ``pairwise``) for a ``frame_score`` burst ranker, whose ``score`` is
-  the frame score s that grouping compares (not on 1..10); ``raw`` is the output row as JSON.
+  the frame score s that grouping compares (not on 1..10); ``raw`` is the output row as JSON;
+  ``map``/``map_rows``: where a technical score comes from (:mod:`engine.analysis.quality_map`,
+  float32 cells, migration 3), NULL for a model that gives none.
 * ``photo_embeddings(photo_id, model, model_sha256, dim, vector)``: float32 little-endian
   blobs; ``model`` is the embedding model's name or ``descriptor`` (engine.analysis.descriptor).
 * ``photo_cues(photo_id, cues, blurry, blur_reason, sharpness_region, subject_sharpness)``:
@@ -41,6 +43,7 @@ import numpy as np
 
 from engine.analysis.modelset import DESCRIPTOR_MODEL, ImageModel, ModelOutput, ModelSet
 from engine.analysis.photo_measures import PhotoJob, PreparedPhoto
+from engine.analysis.quality_map import QualityMap
 from engine.library.catalog import Catalog
 
 _PHOTO_TABLES = ("photo_scores", "photo_embeddings", "photo_cues", "faces")
@@ -88,9 +91,12 @@ def write_photo(conn: sqlite3.Connection, prepared: PreparedPhoto, outputs: Sequ
         if model.task == "embedding":
             _insert_embedding(conn, job.photo_id, model.name, model.sha256, output.vector)
         else:
+            cells = output.quality_map
             conn.execute(
-                "INSERT INTO photo_scores(photo_id, task, model, model_sha256, score, raw) VALUES (?, ?, ?, ?, ?, ?)",
-                (job.photo_id, model.task, model.name, model.sha256, output.score, json.dumps(output.raw)),
+                "INSERT INTO photo_scores(photo_id, task, model, model_sha256, score, raw, map_rows, map) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (job.photo_id, model.task, model.name, model.sha256, output.score, json.dumps(output.raw),
+                 cells.rows if cells else None, cells.to_blob() if cells else None),
             )
             sort_score = output.score if model.task == models.sort_task else sort_score
     if prepared.descriptor is not None:
@@ -187,6 +193,13 @@ class ScoreRow:
     model_sha256: str
     score: float | None
     raw: list[float]
+    quality_map: QualityMap | None = None   # where the score comes from, when the model gives it
+
+    def as_json(self) -> dict[str, Any]:
+        """The ``analysis.scores`` entry of ``list --format json``: the map itself is the record's
+        ``quality_map``; here only whether this score has one."""
+        return {"task": self.task, "model": self.model, "model_sha256": self.model_sha256, "score": self.score,
+                "raw": self.raw, "map_available": self.quality_map is not None}
 
 
 @dataclass(frozen=True)
@@ -234,10 +247,16 @@ class PhotoAnalysis:
     provider: str | None
     analysed_at: float
 
+    @property
+    def mapped_score(self) -> ScoreRow | None:
+        """The score that comes with a map of where it comes from (the technical one), if any."""
+        return next((row for row in self.scores if row.quality_map is not None), None)
+
     def as_json(self) -> dict[str, Any]:
         """The JSON form used by ``photocull-cli list --format json`` (``analysis`` object)."""
         data = asdict(self)
         data.pop("photo_id")
+        data["scores"] = [row.as_json() for row in self.scores]
         data["faces"] = [{**asdict(face), "box": list(face.box)} for face in self.faces]
         if self.burst is not None:
             data["burst"]["reasons"] = list(self.burst.reasons)
@@ -306,8 +325,7 @@ def _analysis(state, scores, cues, faces, bursts) -> PhotoAnalysis:
         model_set=state["model_set"],
         sort_score=state["sort_score"],
         sort_task=state["sort_task"],
-        scores=tuple(ScoreRow(r["task"], r["model"], r["model_sha256"], r["score"], json.loads(r["raw"]))
-                     for r in scores.get(photo_id, [])),
+        scores=tuple(_score(r) for r in scores.get(photo_id, [])),
         cues=json.loads(cue_row["cues"]) if cue_row else None,
         blurry=bool(cue_row["blurry"]) if cue_row else None,
         blur_reason=cue_row["blur_reason"] if cue_row else None,
@@ -319,6 +337,12 @@ def _analysis(state, scores, cues, faces, bursts) -> PhotoAnalysis:
         provider=state["provider"],
         analysed_at=state["analysed_at"],
     )
+
+
+def _score(row: sqlite3.Row) -> ScoreRow:
+    stored = row["map"]
+    cells = QualityMap.from_blob(stored, row["map_rows"]) if stored is not None and row["map_rows"] else None
+    return ScoreRow(row["task"], row["model"], row["model_sha256"], row["score"], json.loads(row["raw"]), cells)
 
 
 def _face(row: sqlite3.Row) -> FaceRow:

@@ -48,12 +48,26 @@ JSON output schema ``photocull.list/2``::
           "burst_rank": 1,                 # 1 = best of its group, or null
           "is_best": true,                 # or null
           "burst_reasons": ["sharper (eyes) than #2"],   # short reasons for the rank
+          "quality_map": {                 # where the image quality (technical) score comes from, or null when
+                                           # its model gives no map (an older shared file, a user's model)
+            "task": "technical", "model": "quality_ranker",   # the score the cells split
+            "score_raw": 7.4,              # that model's own score (not the 0..100 "score", not an aesthetic one)
+            "rows": 8, "cols": 8,          # cells over the displayed photo; row 0 is the top, column 0 the left
+            "cells": [[0.12, 0.09, ...], ...],   # each cell's share of score_raw, in its units (3 decimals);
+                                           # lower = the photo loses more quality there
+            "photo_wide": 1.31,            # the part no cell owns (tone, bias): Σ cells + photo_wide = score_raw
+            "weakest": "upper left",       # the quadrant the cells clearly single out (engine.analysis.quality_map),
+                                           # upper left | upper right | lower left | lower right | null
+            "reason": "soft in the upper left"   # with a technical weakness (engine.culling.map_words), or null
+          },
           "analysis": {                    # every detail, raw model outputs included; null when not analysed
             "status": "ok", "error_reason": null, "error_message": null,
             "model_set": "4be1c0d2a9f3e871",   # signature of the per-photo models used
             "sort_score": 7.4, "sort_task": "technical",   # = score_raw, score_task
             "scores": [{"task": "technical", "model": "quality_ranker", "model_sha256": "...", "score": 7.4,
-                        "raw": [7.4]}],  # every model's score and its output row
+                        "raw": [7.4],    # every model's score and its output row
+                        "map_available": true}],   # whether "quality_map" splits this score: false for an
+                                           # aesthetic score (TANet, EAT and the like give none)
             "cues": {"mean_luminance": 0.46, "highlights_clipped": 0.0, "shadows_clipped": 0.01,
                      "brightness_stops": -2.8, "contrast_rms": 0.21, "colourfulness": 38.0,
                      "noise_sigma": 1.2, "subject_sharpness": 0.71, "background_sharpness": 0.4,
@@ -78,11 +92,11 @@ model's unclamped value, seen from −6 to 17) is now ``score_raw``, and ``sort_
 ``score_task``; ``score`` (0..100), ``score_scale``, ``shoot_rank`` and ``personal_score`` are new, as are
 ``--sort personal`` and the envelope's ``score_meaning``; ``--sort score`` orders by the
 0..100 score (then the raw score). Within version 2 fields are only ever added, never
-renamed or removed.
+renamed or removed. Added since: ``quality_map`` and each score's ``map_available``.
 
 CSV has the same fields as columns (``files`` and ``burst_reasons`` joined with
-``;``, ``analysis`` as compact JSON text, null as an empty cell); ``table`` shows a
-readable subset.
+``;``, ``quality_map`` and ``analysis`` as compact JSON text, null as an empty cell); ``table``
+shows a readable subset.
 """
 
 from __future__ import annotations
@@ -97,9 +111,17 @@ from typing import Any
 
 from engine import personalize as taste
 from engine.analysis import PhotoAnalysis, read_analyses
+from engine.analysis.quality_map import weakest_quadrant
 from engine.analysis.storage import read_sort_scores
 from engine.cli.output import add_format_argument, write_records
-from engine.culling.insights import personal_percent, placed_score, shoot_ranks, sort_score_of
+from engine.culling.insights import (
+    map_reason,
+    personal_percent,
+    placed_score,
+    quality_cells,
+    shoot_ranks,
+    sort_score_of,
+)
 from engine.inference.score_scale import SCORE_MEANING, ScoreScale, installed_scales
 from engine.library.catalog import SORT_ORDERS, Catalog, PhotoRecord
 
@@ -116,7 +138,7 @@ PHOTO_FIELDS = (
 ANALYSIS_FIELDS = (
     "score", "score_task", "score_scale", "score_raw", "shoot_rank", "personal_score", "analysis_status",
     "blurry", "eyes_closed", "burst_id", "burst_kind", "burst_rank",
-    "is_best", "burst_reasons", "analysis",
+    "is_best", "burst_reasons", "quality_map", "analysis",
 )
 FIELDS = PHOTO_FIELDS + ANALYSIS_FIELDS
 _CHUNK = 2000   # photos whose analyses are read in one go while listing
@@ -214,9 +236,26 @@ def analysis_fields(analysis: PhotoAnalysis | None, *, as_text: bool = False,
         "is_best": burst.is_best if burst else None,
         "burst_reasons": list(burst.reasons) if burst else [],
     }
-    details = analysis.as_json() if analysis else None
-    fields["analysis"] = json.dumps(details, separators=(",", ":")) if as_text and details else details
+    for name, details in (("quality_map", quality_map_json(analysis, scales)),
+                          ("analysis", analysis.as_json() if analysis else None)):
+        fields[name] = json.dumps(details, separators=(",", ":")) if as_text and details else details
     return fields
+
+
+def quality_map_json(analysis: PhotoAnalysis | None, scales: Mapping[tuple[str, str], ScoreScale]
+                     ) -> dict[str, Any] | None:
+    """The record's ``quality_map`` object (module docstring), or None when the photo has no map."""
+    row = analysis.mapped_score if analysis else None
+    if row is None or row.quality_map is None:
+        return None
+    cells = row.quality_map
+    return {
+        "task": row.task, "model": row.model, "score_raw": _rounded(row.score),
+        "rows": cells.rows, "cols": cells.cols, "cells": cells.grid(),
+        "photo_wide": _rounded(None if row.score is None else row.score - cells.total),
+        "weakest": weakest_quadrant(cells.array()),
+        "reason": map_reason(analysis, quality_cells(analysis), scales),
+    }
 
 
 def _scale_name(analysis: PhotoAnalysis, scales: Mapping[tuple[str, str], ScoreScale]) -> str:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from engine import personalize as taste
 from engine.analysis import PhotoAnalysis, read_analyses
 from engine.analysis.best_shot import RankedShot
+from engine.culling.map_words import region_reason
 from engine.inference.score_scale import ScoreScale, installed_scales
 
 FALLBACK_SCALE = ScoreScale()
@@ -50,6 +51,11 @@ class PhotoInsight:
     burst_rank: int | None = None              # 1 = best of its burst
     reasons: tuple[str, ...] = field(default=())  # why it won / lost its burst, in words
     personal_score: float | None = None        # 0..100, rank in this shoot by the personal model (None: off)
+    #: Where the image quality score comes from (:mod:`engine.analysis.quality_map`): rows of cells in
+    #: score units, row 0 at the top; None when the photo's technical scorer gives no map.
+    quality_map: tuple[tuple[float, ...], ...] | None = None
+    score_model: str = ""                      # the name of the model behind ``score``
+    weak_region: str = ""                      # "soft in the upper left" (engine.culling.map_words), or ""
 
     @property
     def is_burst_best(self) -> bool:
@@ -70,6 +76,8 @@ class PhotoInsight:
             place = "best" if self.burst_rank == 1 else f"#{self.burst_rank or '?'}"
             lines.append(f"{place} of a {self.burst_kind} of {self.burst_size}")
         lines.extend(self.reasons)
+        if self.weak_region:
+            lines.append(self.weak_region)
         return lines
 
 
@@ -146,7 +154,11 @@ def with_personal(insights: Mapping[int, PhotoInsight], scores: Mapping[int, flo
 def insight_of(analysis: PhotoAnalysis, scales: Mapping[tuple[str, str], ScoreScale] | None = None) -> PhotoInsight:
     burst = analysis.burst
     grouped = burst is not None and burst.kind != "single" and burst.size > 1
-    score, raw = sort_score_of(analysis, installed_scales() if scales is None else scales)
+    scales = installed_scales() if scales is None else scales
+    score, raw = sort_score_of(analysis, scales)
+    sort_row = next((s for s in analysis.scores if s.task == analysis.sort_task), None)
+    cells = quality_cells(analysis)
+    where = map_reason(analysis, cells, scales)
     return PhotoInsight(
         score=score,
         score_task=analysis.sort_task,
@@ -160,4 +172,24 @@ def insight_of(analysis: PhotoAnalysis, scales: Mapping[tuple[str, str], ScoreSc
         burst_size=burst.size if grouped else 1,
         burst_rank=burst.rank if grouped else None,
         reasons=burst.reasons if grouped else (),
+        weak_region=where or "",
+        quality_map=cells,
+        score_model=sort_row.model if sort_row else "",
     )
+
+
+def quality_cells(analysis: PhotoAnalysis | None) -> tuple[tuple[float, ...], ...] | None:
+    """The photo's map as rows of cells, or None (see :attr:`PhotoInsight.quality_map`)."""
+    row = analysis.mapped_score if analysis else None
+    return tuple(tuple(line) for line in row.quality_map.array().tolist()) if row else None
+
+
+def map_reason(analysis: PhotoAnalysis, cells, scales: Mapping[tuple[str, str], ScoreScale]) -> str | None:
+    """Where the photo's technical weakness lies ("soft in the upper left"), by
+    :func:`engine.culling.map_words.region_reason`; None when nothing clear."""
+    row = analysis.mapped_score
+    if row is None:
+        return None
+    quality, _ = placed_score(row.score, (row.model, row.model_sha256), scales)
+    noise = (analysis.cues or {}).get("noise_sigma")
+    return region_reason(cells, soft=bool(analysis.blurry), noise_sigma=noise, quality=quality)

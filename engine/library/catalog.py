@@ -162,8 +162,15 @@ _SCHEMA_V2 = (
         PRIMARY KEY(model_sha256, first_id, second_id))""",
 )
 
+# Version 3: where the technical score comes from (engine.analysis.quality_map): its cells as
+# float32 little-endian, row-major, beside the score they add up to; NULL for a model without a map.
+_SCHEMA_V3 = (
+    """ALTER TABLE photo_scores ADD COLUMN map_rows INTEGER""",
+    """ALTER TABLE photo_scores ADD COLUMN map BLOB""",
+)
+
 #: Ordered schema migrations; entry ``i`` upgrades version ``i`` to ``i + 1``.
-MIGRATIONS: list[tuple[str, ...]] = [_SCHEMA_V1, _SCHEMA_V2]
+MIGRATIONS: list[tuple[str, ...]] = [_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 _IDS_PER_QUERY = 500   # bound on SQL variables per query

@@ -1,0 +1,102 @@
+"""Where a photo's technical quality score comes from: the shared model's ``quality_map`` output.
+
+The shipped quality model's head is linear over pooled feature maps, so its score splits
+exactly over image locations (``training/assets/score_map.py`` builds the output): the map's
+cells add up to the score less a photo-wide part (tone statistics and bias) that no location
+owns. Row 0 is the top of the displayed photo, column 0 its left; cells are in the model's
+score units (the manifest's ``linear_a`` applied, so they add up to the stored score).
+
+A file without the output (an older shared file, a user's model) simply gives no map.
+
+Stored with the technical score (``photo_scores.map``, catalog migration 3) as float32
+little-endian, row-major, with ``map_rows``: 8 × 8 cells are 256 bytes per photo.
+
+**Which quadrant is weakest** (:func:`weakest_quadrant`): each quadrant's share is the sum
+of its cells (the middle row or column of an odd-sized map is left out). The lowest quadrant
+is *singled out* only when it stands apart from the other three: its gap to the second
+lowest is at least half the spread between the highest and the lowest quadrant
+(:data:`APART`), and at least :data:`SIGNIFICANT` times the cells' standard deviation within
+their quadrants times the square root of a quadrant's cell count (how much a quadrant's sum
+varies when its cells vary at random). Two low quadrants, or a map whose quadrants differ by no more than chance, name none.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+#: The output name the shared quality graph gives the map.
+MAP_OUTPUT = "quality_map"
+#: Quadrant names in a photographer's words, in (top-left, top-right, bottom-left, bottom-right) order.
+QUADRANTS = ("upper left", "upper right", "lower left", "lower right")
+#: The gap to the second-lowest quadrant, as a share of the quadrants' range, that makes the lowest stand apart.
+APART = 0.5
+#: The gap in units of a quadrant sum's chance variation (within-quadrant cell std × √cells per quadrant).
+SIGNIFICANT = 2.0
+
+
+@dataclass(frozen=True)
+class QualityMap:
+    """One photo's map: ``rows`` × ``cols`` cells, row-major, each its share of the technical score."""
+
+    rows: int
+    cols: int
+    values: tuple[float, ...]
+
+    @classmethod
+    def from_array(cls, cells: np.ndarray) -> QualityMap:
+        cells = np.asarray(cells, dtype=np.float32)
+        if cells.ndim != 2 or not np.isfinite(cells).all():
+            raise ValueError(f"a quality map is a finite 2-D array, got shape {cells.shape}")
+        return cls(int(cells.shape[0]), int(cells.shape[1]), tuple(float(v) for v in cells.ravel()))
+
+    @classmethod
+    def from_blob(cls, blob: bytes, rows: int) -> QualityMap:
+        """The stored form back (see the module docstring)."""
+        cells = np.frombuffer(blob, dtype="<f4")
+        if rows <= 0 or cells.size % rows:
+            raise ValueError(f"{cells.size} stored cells do not make {rows} rows")
+        return cls.from_array(cells.reshape(rows, -1))
+
+    def to_blob(self) -> bytes:
+        return self.array().astype("<f4").tobytes()
+
+    def array(self) -> np.ndarray:
+        return np.asarray(self.values, dtype=np.float32).reshape(self.rows, self.cols)
+
+    def grid(self, decimals: int = 3) -> list[list[float]]:
+        """The cells as rows of rounded numbers (the CLI's JSON)."""
+        return [[round(float(v), decimals) for v in row] for row in self.array()]
+
+    @property
+    def total(self) -> float:
+        """What the cells add up to: the score less its photo-wide part."""
+        return float(np.sum(self.array(), dtype=np.float64))
+
+
+def quadrants(cells: np.ndarray) -> list[np.ndarray]:
+    """The four quadrants' cells, in :data:`QUADRANTS` order (the middle row/column of an odd size left out)."""
+    rows, cols = cells.shape
+    top, left = rows // 2, cols // 2
+    bottom, right = rows - top, cols - left
+    return [cells[:top, :left], cells[:top, right:], cells[bottom:, :left], cells[bottom:, right:]]
+
+
+def weakest_quadrant(cells: np.ndarray | Sequence[Sequence[float]]) -> str | None:
+    """The quadrant the map clearly singles out as losing the most (module docstring), else None."""
+    cells = np.asarray(cells, dtype=np.float64)
+    if cells.ndim != 2 or min(cells.shape) < 2:
+        return None
+    blocks = quadrants(cells)
+    shares = np.array([block.sum() for block in blocks])
+    order = np.argsort(shares, kind="stable")
+    gap = shares[order[1]] - shares[order[0]]
+    spread = shares[order[-1]] - shares[order[0]]
+    within = math.sqrt(float(np.mean([block.var() for block in blocks])))
+    chance = within * math.sqrt(blocks[0].size)
+    if spread <= 0 or gap < APART * spread or gap < SIGNIFICANT * chance:
+        return None
+    return QUADRANTS[int(order[0])]
