@@ -34,7 +34,7 @@ class _Keeper:
 
 class NavigationController:
     HANDLES = ("show_grid", "show_loupe", "show_compare", "step", "loupe_toggle_zoom", "loupe_next_face",
-               "loupe_sharpest", "toggle_face_strip")
+               "loupe_sharpest", "toggle_face_strip", "toggle_quality_map")
 
     def __init__(self, window: MainWindow):
         self.window = window
@@ -243,6 +243,13 @@ class NavigationController:
         page = self.window.stack.currentWidget()
         if page in (self.window.loupe, self.window.compare):
             page.toggle_faces()
+
+    def toggle_quality_map(self) -> None:
+        """Tint where the loupe's photo loses image quality; say so when it has no such picture."""
+        if self.page == "loupe":
+            message = self.window.loupe.toggle_quality_map()
+            if message:
+                self.window.say(message)
 
     def loupe_toggle_zoom(self) -> None:
         if self.page == "loupe":

@@ -13,9 +13,11 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
 from engine.culling.cull_photo import CullPhoto
+from engine.culling.map_words import legend_lines
 from engine.culling.viewport import Viewport
 from engine.inference.score_scale import SCORE_MEANING
 from photocull import style
+from photocull.views.quality_overlay import paint_legend, paint_loss
 from photocull.workers import PreviewLoader
 
 
@@ -68,6 +70,8 @@ class ImageCanvas(QWidget):
         self.caption = ""
         self.active = False
         self.show_faces = False
+        #: Tint where the photo loses image quality, with its legend (the loupe's Q).
+        self.show_quality_map = False
         self._drag_from: QPointF | None = None
         self.setMinimumSize(120, 90)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -109,6 +113,8 @@ class ImageCanvas(QWidget):
             self._paint_photo(painter)
         if self.caption:
             self._paint_caption(painter)
+        if self.show_quality_map and self.photo is not None:
+            paint_legend(painter, self.font_small, self.quality_words(), self.width())
         if self.active:
             painter.setPen(QPen(style.ACCENT, 2))
             painter.drawRect(self.rect().adjusted(1, 1, -1, -1))
@@ -132,10 +138,21 @@ class ImageCanvas(QWidget):
         source = QRectF((visible.left() - x) * sx, (visible.top() - y) * sy, visible.width() * sx, visible.height() * sy)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, sx > 1.0)
         painter.drawPixmap(visible, pixmap, source)
+        if self.show_quality_map and self.photo.insight.quality_map:
+            paint_loss(painter, target, self.photo.insight.quality_map)
         if self.show_faces:
             painter.setPen(QPen(QColor(255, 255, 255, 110), 1))
             for x0, y0, x1, y1 in self.photo.insight.faces:
                 painter.drawRect(QRectF(x + x0 * w, y + y0 * h, (x1 - x0) * w, (y1 - y0) * h))
+
+    def quality_words(self) -> list[str]:
+        """The overlay's legend for the photo shown, or why it has none."""
+        insight = self.photo.insight if self.photo else None
+        if insight is None:
+            return []
+        analysed = insight.score is not None or insight.blurry is not None
+        return legend_lines(has_map=insight.quality_map is not None, analysed=analysed,
+                            score_task=insight.score_task, score_model=insight.score_model)
 
     def _paint_caption(self, painter: QPainter) -> None:
         """The caption in a band along the bottom, wrapped onto as many lines as it needs (at most half

@@ -56,6 +56,14 @@ class LoupeView(QWidget):
         if self.face_strip.isVisible() and self.photo is not None:
             self.face_strip.show_frames(self.frames_for(self.photo), self.photo.id)
 
+    def toggle_quality_map(self) -> str:
+        """Show or hide where the photo loses image quality; the sentence to say when it has no such picture."""
+        canvas = self.canvas
+        canvas.show_quality_map = not canvas.show_quality_map
+        canvas.update()
+        words = canvas.quality_words()
+        return words[0] if canvas.show_quality_map and self.photo and not self.photo.insight.quality_map else ""
+
     def toggle_zoom(self) -> None:
         self.shared.set(self.shared.viewport.toggled(self.canvas.image_size(), self.canvas.widget_size()))
 
