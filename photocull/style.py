@@ -20,7 +20,7 @@ PICK = QColor(235, 235, 235)
 REJECT = QColor(210, 80, 70)
 STAR = QColor(225, 190, 90)
 #: The loupe's tint where a photo loses image quality (photocull.views.quality_overlay).
-QUALITY_LOSS = QColor(232, 84, 40)
+QUALITY_LOSS = QColor(222, 58, 40)
 LABEL_COLOURS = {
     "Red": QColor(200, 70, 60), "Yellow": QColor(215, 190, 60), "Green": QColor(90, 170, 90),
     "Blue": QColor(70, 130, 210), "Purple": QColor(150, 100, 190),

@@ -3,6 +3,7 @@
 Opens photocull on DIR (offscreen unless a display is set), waits for scan and
 analysis to finish, and writes grid.png, grid_bursts_expanded.png, grid_by_score.png,
 status_no_aesthetic.png (while no aesthetic model is installed), loupe.png, loupe_100.png,
+quality_map.png (the loupe's Q, on the lowest-scored photo whose reasons say where it loses image quality),
 compare.png, burst.png, survey.png, loupe_faces.png and burst_faces.png (the face strip, on
 the burst with the most faces), grid_by_personal.png (with a personal model fitted on random
 picks and rejects), settings.png, auto_cull.png (and auto_cull_end.png, scrolled to its end)
@@ -79,6 +80,13 @@ def main(argv: list[str] | None = None) -> int:
         (widget or window).grab().save(str(args.outdir / f"{name}.png"))
         print(args.outdir / f"{name}.png")
 
+    def loupe_shot(row: int, toggle, name: str) -> None:
+        """The loupe on ``row`` with one of its tools toggled on for the shot, and off again."""
+        window.navigation.show_loupe(row)
+        toggle()
+        shot(name)
+        toggle()
+
     session = window.session
     burst_row = next((row for row, p in enumerate(session.visible) if p.insight.burst_id is not None), 0)
     window.grid.setCurrentIndex(window.model.index(burst_row))
@@ -98,6 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     window.navigation.loupe_toggle_zoom()
     shot("loupe_100")
     window.navigation.loupe_toggle_zoom()
+    map_row = _weak_region_row(session)
+    if map_row is not None:
+        loupe_shot(map_row, window.navigation.toggle_quality_map, "quality_map")
     window.navigation.show_grid()
     burst_row = next((row for row, p in enumerate(session.visible) if p.insight.burst_id is not None), 0)
     window.grid.setCurrentIndex(window.model.index(burst_row))
@@ -115,10 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     window.grid.clearSelection()
     faces_row = _most_faces_burst_row(session)
     if faces_row is not None:
-        window.navigation.show_loupe(faces_row)
-        window.navigation.toggle_face_strip()
-        shot("loupe_faces")
-        window.navigation.toggle_face_strip()
+        loupe_shot(faces_row, window.navigation.toggle_face_strip, "loupe_faces")
         window.navigation.show_grid()
         window.grid.setCurrentIndex(window.model.index(faces_row))
         window.navigation.show_compare("burst")
@@ -170,6 +178,14 @@ def _demonstration_taste(session, decisions: int = 40) -> None:
     set_decisions(catalog, rng.permutation(others)[: decisions // 2].tolist(), flag=REJECT)
     raw = read_raw_features(catalog)
     store.save_model(catalog, fit_model(raw, read_preferences(catalog, known=set(raw.index_of()))))
+
+
+def _weak_region_row(session) -> int | None:
+    """The lowest-scored photo whose reasons name where it loses image quality, else the first with that picture."""
+    rows = [row for row, p in enumerate(session.visible) if p.insight.quality_map]
+    named = sorted((row for row in rows if session.visible[row].insight.weak_region),
+                   key=lambda row: session.visible[row].insight.score or 0.0)
+    return (named or rows or [None])[0]
 
 
 def _most_faces_burst_row(session) -> int | None:

@@ -23,7 +23,7 @@ from engine.inference.template_fill import available_templates, load_template
 
 #: The overlay's legend, two lines.
 LEGEND_TITLE = "Where this photo loses image quality"
-LEGEND_LINE = "red: softer, noisier or damaged here · clear: as good as the rest"
+LEGEND_LINE = "red: softer, noisier or damaged here — the deeper the red, the worse"
 #: Noise estimate (8-bit levels, :func:`engine.analysis.cues.noise_sigma`) read as visible grain.
 NOISY_SIGMA = 3.0
 #: An image quality score (0..100) this low is a weakness worth placing.

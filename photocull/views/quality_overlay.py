@@ -46,23 +46,22 @@ def paint_loss(painter: QPainter, target: QRectF, cells: Sequence[Sequence[float
 
 
 def paint_legend(painter: QPainter, font: QFont, lines: Sequence[str], width: float) -> QRectF:
-    """The legend in the top-left corner: the first line bold, then the others; returns its box."""
+    """The legend in the top-left corner: the first line bold, then the others, wrapped to the pane; returns its box."""
     painter.save()
     bold = QFont(font)
     bold.setBold(True)
+    fonts = [bold, *([font] * (len(lines) - 1))]
     flags = Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap
-    room = max(width - 40, 80)
-    heights = []
-    for i, line in enumerate(lines):
-        painter.setFont(bold if i == 0 else font)
-        heights.append(painter.fontMetrics().boundingRect(QRectF(0, 0, room, 1000).toRect(), flags, line).height())
-    box = QRectF(10, 10, min(room, max(_widest(painter, font, bold, lines), 80)) + 20, sum(heights) + 16)
+    widest = max((_advance(painter, f, line) for f, line in zip(fonts, lines)), default=0)
+    text_width = min(max(width - 60, 80), widest + 2)   # the +2: rounding must not wrap a line that fits
+    heights = [_height(painter, f, line, text_width, flags) for f, line in zip(fonts, lines)]
+    box = QRectF(10, 10, text_width + 20, sum(heights) + 16)
     painter.fillRect(box, QColor(20, 20, 20, 190))
     top = box.top() + 8
-    for i, (line, height) in enumerate(zip(lines, heights)):
-        painter.setFont(bold if i == 0 else font)
+    for i, (f, line, height) in enumerate(zip(fonts, lines, heights)):
+        painter.setFont(f)
         painter.setPen(style.TEXT if i == 0 else style.MUTED)
-        painter.drawText(QRectF(box.left() + 10, top, box.width() - 20, height), flags, line)
+        painter.drawText(QRectF(box.left() + 10, top, text_width, height), flags, line)
         top += height
     if len(lines) > 1:   # a swatch of the tint beside the line that names it
         painter.fillRect(QRectF(box.left() + 2, box.top() + 8 + heights[0], 4, heights[1]), style.QUALITY_LOSS)
@@ -70,9 +69,11 @@ def paint_legend(painter: QPainter, font: QFont, lines: Sequence[str], width: fl
     return box
 
 
-def _widest(painter: QPainter, font: QFont, bold: QFont, lines: Sequence[str]) -> float:
-    widths = []
-    for i, line in enumerate(lines):
-        painter.setFont(bold if i == 0 else font)
-        widths.append(painter.fontMetrics().horizontalAdvance(line))
-    return float(max(widths, default=0))
+def _advance(painter: QPainter, font: QFont, line: str) -> int:
+    painter.setFont(font)
+    return painter.fontMetrics().horizontalAdvance(line)
+
+
+def _height(painter: QPainter, font: QFont, line: str, width: float, flags) -> int:
+    painter.setFont(font)
+    return painter.fontMetrics().boundingRect(0, 0, int(width), 10_000, int(flags), line).height()

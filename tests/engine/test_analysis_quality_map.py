@@ -66,7 +66,11 @@ def analysed(tmp_path: Path, *, with_map: bool):
     report = analyze_library(root, workers=1, registry=registry, settings=RuntimeSettings(device="cpu", threads=1))
     assert report.analysed == 2 and report.errors == 0
     with Catalog.open(root) as catalog:
-        return read_analyses(catalog), list(photo_records(catalog))
+        records = list(photo_records(catalog))
+        as_text = list(photo_records(catalog, as_text=True))   # CSV cells: the same object as compact JSON
+        assert [json.loads(r["quality_map"]) if r["quality_map"] else None for r in as_text] == \
+            [r["quality_map"] for r in records]
+        return read_analyses(catalog), records
 
 
 def test_the_map_is_read_in_the_scores_run_stored_and_listed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
