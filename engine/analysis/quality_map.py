@@ -51,7 +51,7 @@ class QualityMap:
         cells = np.asarray(cells, dtype=np.float32)
         if cells.ndim != 2 or not np.isfinite(cells).all():
             raise ValueError(f"a quality map is a finite 2-D array, got shape {cells.shape}")
-        return cls(int(cells.shape[0]), int(cells.shape[1]), tuple(float(v) for v in cells.ravel()))
+        return cls(int(cells.shape[0]), int(cells.shape[1]), tuple(cells.ravel().tolist()))
 
     @classmethod
     def from_blob(cls, blob: bytes, rows: int) -> QualityMap:
@@ -77,12 +77,16 @@ class QualityMap:
         return float(np.sum(self.array(), dtype=np.float64))
 
 
-def quadrants(cells: np.ndarray) -> list[np.ndarray]:
-    """The four quadrants' cells, in :data:`QUADRANTS` order (the middle row/column of an odd size left out)."""
+def quadrants(cells: np.ndarray) -> np.ndarray:
+    """The four quadrants' cells as rows of a (4, cells per quadrant) array, in :data:`QUADRANTS` order (the
+    middle row/column of an odd size left out)."""
     rows, cols = cells.shape
-    top, left = rows // 2, cols // 2
-    bottom, right = rows - top, cols - left
-    return [cells[:top, :left], cells[:top, right:], cells[bottom:, :left], cells[bottom:, right:]]
+    if rows % 2:
+        cells = np.delete(cells, rows // 2, axis=0)
+    if cols % 2:
+        cells = np.delete(cells, cols // 2, axis=1)
+    half_rows, half_cols = rows // 2, cols // 2
+    return cells.reshape(2, half_rows, 2, half_cols).transpose(0, 2, 1, 3).reshape(4, half_rows * half_cols)
 
 
 def weakest_quadrant(cells: np.ndarray | Sequence[Sequence[float]]) -> str | None:
@@ -91,12 +95,11 @@ def weakest_quadrant(cells: np.ndarray | Sequence[Sequence[float]]) -> str | Non
     if cells.ndim != 2 or min(cells.shape) < 2:
         return None
     blocks = quadrants(cells)
-    shares = np.array([block.sum() for block in blocks])
+    shares = blocks.sum(axis=1)
     order = np.argsort(shares, kind="stable")
     gap = shares[order[1]] - shares[order[0]]
     spread = shares[order[-1]] - shares[order[0]]
-    within = math.sqrt(float(np.mean([block.var() for block in blocks])))
-    chance = within * math.sqrt(blocks[0].size)
+    chance = math.sqrt(float(blocks.var(axis=1).mean()) * blocks.shape[1])
     if spread <= 0 or gap < APART * spread or gap < SIGNIFICANT * chance:
         return None
     return QUADRANTS[int(order[0])]

@@ -14,12 +14,15 @@ from engine.analysis.modelset import load_model_set
 from engine.analysis.quality_map import MAP_OUTPUT
 from engine.cli.listing import photo_records
 from engine.config import paths
+from engine.culling.insights import insight_of
+from engine.culling.map_words import LEGEND_TITLE, legend_lines
 from engine.inference.contract import sha256_of
 from engine.inference.registry import discover, shipped_models_dir
 from engine.inference.runtime import ModelSession, RuntimeSettings
 from engine.library.catalog import Catalog
 from engine.library.scan import scan_library
 from tests.helpers.analysis_library import save_photo
+from tests.helpers.onnx_factory import install_model
 
 SHARED = "mobilenetv2_quality_embedding.onnx"
 MANIFESTS = ("quality_ranker", "embedding_mobilenetv2")
@@ -115,3 +118,24 @@ def test_a_shared_file_without_the_output_gives_no_map_and_no_error(tmp_path: Pa
     assert all(r["quality_map"] is None for r in records)
     assert all(s["map_available"] is False for r in records for s in r["analysis"]["scores"])
     assert all(r["score"] is not None for r in records)
+
+
+def test_sorted_by_an_aesthetic_model_the_map_stays_the_technical_one_and_says_so(tmp_path: Path):
+    """The aesthetic score has no map (as an installed TANet or EAT has none): its entry says so, the record's
+    map is still the image quality score's, and the loupe's words name the aesthetic model."""
+    install_model(paths.user_models_dir(), "tiny_aesthetic", task="aesthetic", training_data="AVA aesthetic ratings")
+    root = two_photos(tmp_path / "library")
+    scan_library(root, workers=1)
+    registry = discover(tmp_path / "none", install_shared(paths.user_models_dir()))
+    analyze_library(root, workers=1, registry=registry, settings=RuntimeSettings(device="cpu", threads=1))
+    with Catalog.open(root) as catalog:
+        records, analyses = list(photo_records(catalog)), read_analyses(catalog)
+    for record in records:
+        assert record["score_task"] == "aesthetic" and record["quality_map"]["task"] == "technical"
+        available = {s["task"]: s["map_available"] for s in record["analysis"]["scores"]}
+        assert available == {"aesthetic": False, "technical": True}
+    insight = insight_of(next(iter(analyses.values())))
+    words = legend_lines(has_map=insight.quality_map is not None, analysed=True, score_task=insight.score_task,
+                         score_model=insight.score_model)
+    assert words[0] == LEGEND_TITLE
+    assert words[-1] == "No picture of where the score comes from for tiny_aesthetic; this shows image quality."
