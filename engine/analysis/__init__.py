@@ -12,7 +12,8 @@ The GUI's whole API::
 Modules: :mod:`~engine.analysis.pipeline` (the run), :mod:`~engine.analysis.modelset`
 (which models, probing, the resume signature), :mod:`~engine.analysis.photo_measures` (one
 decode, pixel measurements), :mod:`~engine.analysis.writer` (the single writer),
-:mod:`~engine.analysis.storage` (tables, reading), :mod:`~engine.analysis.grouping`
+:mod:`~engine.analysis.storage` (tables, reading), :mod:`~engine.analysis.quality_map` (where the
+image quality score comes from, and which quadrant it singles out), :mod:`~engine.analysis.grouping`
 (bursts and best shots), :mod:`~engine.analysis.events` and
 :mod:`~engine.analysis.control` (progress and steering, no Qt).
 """
