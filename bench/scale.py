@@ -1,6 +1,6 @@
 """A big library stays instant: scan, rescan, list and the window at N photos, each against its target.
 
-    python bench/scale.py N --photos DIR [--workdir /tmp/photocull-scale] [--workers 2]
+    python bench/scale.py N --photos DIR [--workdir /tmp/photocull-scale] [--workers 2] [--long-side PX]
                           [--analysis-photos 300] [--skip-window] [--skip-analysis] [--remove]
 
 Builds (or reuses) ``WORKDIR/lib-N``: N hard links to the real photos of ``--photos``
@@ -25,6 +25,11 @@ its CPU time and peak memory (``wait4``):
 * analysis of the first ``--analysis-photos`` photos (a separate small library, fresh
   user folders each time): ``photocull-cli analyze`` against the window opened on
   the same photos (scan included in both).
+
+``--long-side PX`` links copies of the photos resized to PX on the long side instead
+(made once in ``WORKDIR/photos-PX``, Lanczos, JPEG quality 90): the target on work
+beside the decode is set for 1,600-px JPEGs. Enlarged copies are smoother than camera
+photos of that size, so their decode is cheaper and the ratio to it pessimistic.
 
 ``--remove`` deletes the library and the user folders at the end (the photos
 themselves are only linked, never touched).
@@ -146,6 +151,23 @@ def run(command: list[str], env: dict[str, str], *, stdout_to: Path | None = Non
 
 def engine(*args: str) -> list[str]:
     return [sys.executable, "-m", "engine", *args]
+
+
+def resized_copies(source: Path, folder: Path, long_side: int) -> Path:
+    """The JPEGs of ``source`` resized to ``long_side`` px on the long side, in ``folder`` (made once)."""
+    from PIL import Image
+
+    marker = folder / ".complete"
+    if marker.exists():
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    for photo in sorted(p for p in source.rglob("*") if p.suffix.lower() in PHOTO_SUFFIXES and p.is_file()):
+        with Image.open(photo) as image:
+            scale = long_side / max(image.size)
+            size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+            image.convert("RGB").resize(size, Image.Resampling.LANCZOS).save(folder / f"{photo.stem}.jpg", quality=90)
+    marker.write_text(str(long_side))
+    return folder
 
 
 # ----------------------------------------------------------------- the decode limit
@@ -413,6 +435,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--photos", type=Path, help="folder of real JPEGs to link the library from")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/photocull-scale"))
     parser.add_argument("--workers", type=int, default=2, help="scan and decode threads")
+    parser.add_argument("--long-side", type=int, help="link copies of the photos resized to this long side")
     parser.add_argument("--analysis-photos", type=int, default=300)
     parser.add_argument("--skip-window", action="store_true")
     parser.add_argument("--skip-analysis", action="store_true")
@@ -432,13 +455,17 @@ def main(argv: list[str] | None = None) -> int:
     if not args.n or not args.photos:
         raise SystemExit("usage: bench/scale.py N --photos DIR")
     workdir = args.workdir.resolve()
-    library = build_library(args.photos.resolve(), workdir / f"lib-{args.n}", args.n)
-    dirs = workdir / f"xdg-{args.n}"
+    photos, name = args.photos.resolve(), str(args.n)
+    if args.long_side:
+        photos, name = resized_copies(photos, workdir / f"photos-{args.long_side}", args.long_side), f"{name}-{args.long_side}px"
+    library = build_library(photos, workdir / f"lib-{name}", args.n)
+    dirs = workdir / f"xdg-{name}"
     shutil.rmtree(dirs, ignore_errors=True)   # a first scan is a first scan
     env = user_dirs(dirs)
     results = Results()
     load = " ".join(f"{v:.1f}" for v in os.getloadavg())
-    print(f"{args.n} photos, {os.cpu_count()} cores, load {load}; {TARGETS_AT_100K}")
+    sizes = f"resized to {args.long_side} px" if args.long_side else "as they are"
+    print(f"{args.n} photos ({sizes}), {os.cpu_count()} cores, load {load}; {TARGETS_AT_100K}")
     measure_cli(library, env, workdir, args.n, args.workers, results)
     if not args.skip_window:
         measure_window(library, env, workdir, results)

@@ -8,7 +8,7 @@ How a scan runs:
    two files. A group whose files all have the size and mtime the catalog
    recorded is *unchanged* and costs nothing more.
 3. Changed groups are decoded on a thread pool (Pillow releases the GIL) with
-   :func:`engine.library.thumbnails.ingest`, which reads metadata and writes the grid
+   :func:`engine.library.thumbnails.ingest`, which reads metadata and makes the grid
    thumbnail from a single reduced-size decode. Only the photo's primary file
    is decoded (raster before RAW, see :func:`engine.library.catalog.file_preference`);
    partner files are catalogued without decoding. If the primary cannot be
@@ -16,7 +16,9 @@ How a scan runs:
 4. The calling thread is the only SQLite writer. It commits in batches (every
    ``batch_files`` photos or ``batch_seconds``), each group in one transaction,
    so a scan killed at any instant keeps every finished batch and the next scan
-   resumes with what is left.
+   resumes with what is left. Before each commit it stores the batch's grid
+   thumbnails back to back (encoding and creating files in a row is cheaper
+   than between decodes), so a photo in the catalog has its thumbnail.
 
 Unreadable files get a ``scan_errors`` row (the DecodeError's stable
 ``reason`` and readable ``message``) and the scan goes on. An error row is
@@ -390,7 +392,7 @@ def _settle(root: Path, group: GroupPlan, cache: ThumbnailCache) -> GroupOutcome
             outcome.primary = candidate
             return outcome
         try:
-            outcome.scanned = ingest(root / candidate.path, cache)
+            outcome.scanned = ingest(root / candidate.path, cache, store=False)
         except DecodeError as exc:
             outcome.failures.append((candidate, exc.reason, exc.message))
             continue
@@ -422,12 +424,30 @@ class _BatchWriter:
 
     def flush(self) -> None:
         if self.pending:
+            _store_thumbnails(self.pending)
             now = time.time()
             with self.catalog.transaction() as conn:
                 for outcome in self.pending:
                     _record_outcome(conn, outcome, now, self.report)
             self.pending.clear()
         self.last_commit = time.monotonic()
+
+
+def _store_thumbnails(outcomes: list[GroupOutcome]) -> None:
+    """Write the batch's new grid thumbnails, back to back (see ``PendingThumbnail``), before its catalog rows.
+
+    A thumbnail that cannot be written (cache folder full or read-only) is left out:
+    the cache is not the photo, and the grid makes a missing thumbnail when it shows it.
+    """
+    for outcome in outcomes:
+        scanned = outcome.scanned
+        if scanned is None or scanned.pending is None:
+            continue
+        try:
+            scanned.pending.store()
+        except OSError:
+            pass
+        scanned.pending = None
 
 
 def _record_outcome(conn, outcome: GroupOutcome, now: float, report: ScanReport) -> None:

@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 import engine.library.scan
 from engine.library.catalog import Catalog
@@ -275,3 +276,25 @@ def test_scan_killed_at_random_moments_resumes_with_an_intact_catalog(tmp_path: 
         assert len(photos) == count and all(p.status == "ok" and p.width == 64 for p in photos)
         assert catalog.scan_errors() == []
     assert scan_library(library).decoded == 0
+
+
+def test_scan_stores_the_grid_thumbnail_of_every_photo_in_each_batch(tmp_path: Path):
+    photos = [make_jpeg(tmp_path / f"IMG_{i}.jpg", size=(400, 300), seed=i) for i in range(5)]
+    cache = ThumbnailCache(tmp_path.parent / f"{tmp_path.name}-cache")
+    report = scan_library(tmp_path, cache=cache, batch_files=2)
+    assert (report.decoded, report.errors) == (5, 0)
+    for photo in photos:
+        thumb = cache.get(FileIdentity.of(photo.resolve()), GRID_SIZE)
+        assert thumb is not None and Image.open(thumb).size == (GRID_SIZE, 192)
+    assert not [p for p in cache.root.rglob(".tmp-*")]
+
+
+def test_scan_catalogues_photos_when_the_thumbnail_cache_cannot_be_written(tmp_path: Path):
+    """The cache is not the photo: a full or read-only cache leaves thumbnails out, never photos."""
+    make_jpeg(tmp_path / "lib" / "a.jpg", size=(80, 60))
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder should be")
+    report = scan_library(tmp_path / "lib", cache=ThumbnailCache(blocked))
+    assert (report.decoded, report.errors) == (1, 0)
+    with catalog_of(tmp_path / "lib") as catalog:
+        assert [photo.path for photo in catalog.photos()] == ["a.jpg"]

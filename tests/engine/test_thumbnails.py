@@ -159,3 +159,33 @@ def test_analysis_image_is_shrunk_with_the_analysis_filter(tmp_path):
     assert np.array_equal(np.asarray(actual), np.asarray(expected))
     display = open_image(photo, max_side=ANALYSIS_SIZE)
     assert not np.array_equal(np.asarray(display), np.asarray(actual))
+
+
+def test_ingest_can_leave_the_grid_thumbnail_for_the_caller_to_store(tmp_path):
+    """The scan stores thumbnails in batches: ``store=False`` writes nothing until ``pending.store()``,
+    which writes the very file ``ingest`` would have written itself."""
+    photo = big_jpeg(tmp_path / "big.jpg", (1600, 1200))
+    deferred = ingest(photo, ThumbnailCache(tmp_path / "deferred"), store=False)
+    assert deferred.pending is not None and not deferred.grid_thumbnail.exists()
+    assert deferred.pending.store() == deferred.grid_thumbnail
+    direct = ingest(photo, ThumbnailCache(tmp_path / "direct"))
+    assert direct.pending is None and direct.metadata == deferred.metadata
+    assert deferred.grid_thumbnail.read_bytes() == direct.grid_thumbnail.read_bytes()
+    assert ingest(photo, ThumbnailCache(tmp_path / "deferred"), store=False).pending is None  # cached now
+
+
+def test_grid_thumbnail_of_a_1600px_photo_is_256px_and_looks_like_its_source(tmp_path):
+    """A photographer must not see a softer or aliased tile. Against a Lanczos shrink of the full decode
+    the stored tile (DCT-scaled decode, Hamming shrink, JPEG q85) scores about 31.9 dB on this photo; a box
+    shrink gives 31.0, nearest neighbour 29.1, and a tile half as sharp about 27."""
+    from skimage import data
+
+    source = Image.fromarray(data.astronaut()).resize((1600, 1600), Image.Resampling.LANCZOS)
+    photo = tmp_path / "astronaut.jpg"
+    source.crop((0, 200, 1600, 1267)).save(photo, quality=92)   # 1600 x 1067, a 3:2 frame
+    tile = Image.open(ingest(photo, ThumbnailCache(tmp_path / "cache")).grid_thumbnail)
+    assert tile.size == (GRID_SIZE, 171)
+    with Image.open(photo) as full:
+        reference = full.convert("RGB").resize(tile.size, Image.Resampling.LANCZOS)
+    error = np.mean((np.asarray(tile, float) - np.asarray(reference, float)) ** 2)
+    assert 10 * np.log10(255**2 / error) >= 31.4
