@@ -50,6 +50,9 @@ DEFECTS: tuple[str, ...] = (
 #: Subject sharp, background blurred: bokeh, which must not rank below the original.
 BACKGROUND_BLUR = "background_blur"
 ALL_KINDS: tuple[str, ...] = DEFECTS + (BACKGROUND_BLUR,)
+#: Defects that can hit one part of a frame only (a soft corner, a noisy shadow, a blocky patch).
+#: Exposure, contrast and colour act on the whole frame, so a local version would read as content.
+LOCAL_DEFECTS: tuple[str, ...] = ("gaussian_blur", "motion_blur", "defocus_blur", "gaussian_noise", "poisson_noise", "jpeg")
 
 # One row per kind: the strength at levels 1..5 (units in each function's docstring).
 _STRENGTHS: dict[str, tuple[float, ...]] = {
@@ -94,6 +97,32 @@ def distort(image: np.ndarray, kind: str, level: int, *, seed: int = 0, subject:
     if kind == BACKGROUND_BLUR:
         return background_blur(image, strength * _scale(image), subject or Ellipse())
     return _APPLY[kind](image, strength, rng)
+
+
+def distort_regions(
+    image: np.ndarray, kind: str, level: int, boxes: list[tuple[int, int, int, int]], *, seed: int = 0
+) -> list[np.ndarray]:
+    """One copy of ``image`` per box (top, left, bottom, right) with ``kind`` at ``level`` inside that box only.
+
+    The defect is made once on the whole frame and pasted into each box, so a blur near the
+    box's edge draws on the pixels beyond it, as a soft patch of a real photo does.
+    """
+    if kind not in LOCAL_DEFECTS:
+        raise ValueError(f"{kind!r} is not a local defect; expected one of {LOCAL_DEFECTS}")
+    image = _as_rgb_uint8(image)
+    damaged = distort(image, kind, level, seed=seed)
+    copies = []
+    for top, left, bottom, right in boxes:
+        copy = image.copy()
+        copy[top:bottom, left:right] = damaged[top:bottom, left:right]
+        copies.append(copy)
+    return copies
+
+
+def quadrant_boxes(height: int, width: int) -> list[tuple[int, int, int, int]]:
+    """The four quadrants (top, left, bottom, right): upper left, upper right, lower left, lower right."""
+    h, w = height // 2, width // 2
+    return [(0, 0, h, w), (0, w, h, width), (h, 0, height, w), (h, w, height, width)]
 
 
 def strength_of(kind: str, level: int) -> float:

@@ -13,13 +13,18 @@ from training.assets.burst_ranker import burst_pair
 from training.assets.quality import (
     BOKEH_MARGIN,
     CHECKPOINT,
+    LOCAL_MARGIN,
     MARGIN,
     FrozenGroups,
     QualityTraining,
     bokeh_loss,
     cross_photo_loss,
     defect_group,
+    local_damage_loss,
+    local_group,
+    local_score_loss,
     model_kwargs,
+    quadrant_sums,
     ranking_loss,
     train_ranker,
 )
@@ -51,6 +56,58 @@ def test_cross_photo_loss_compares_clean_photos_with_other_photos_damage():
     assert float(cross_photo_loss(consistent)) == 0.0
 
 
+def _shares_with_dip(dips: list[float]) -> torch.Tensor:
+    """(1, 5, 8, 8) location shares: an even frame, then for each quadrant q the frame with q lowered by dips[q]."""
+    shares = torch.ones(1, 5, 8, 8)
+    for q, dip in enumerate(dips):
+        rows, cols = (slice(0, 4), slice(4, 8))[q // 2], (slice(0, 4), slice(4, 8))[q % 2]
+        shares[0, q + 1, rows, cols] -= dip / 16
+    return shares
+
+
+def test_local_damage_loss_is_zero_only_when_the_damaged_quadrant_is_lowest_by_the_margin():
+    everywhere = torch.ones(1, 4, dtype=torch.bool)
+    assert float(local_damage_loss(_shares_with_dip([LOCAL_MARGIN] * 4), everywhere)) == 0.0
+    assert float(local_damage_loss(_shares_with_dip([LOCAL_MARGIN / 2] * 4), everywhere)) > 0.0
+    missed = _shares_with_dip([LOCAL_MARGIN, LOCAL_MARGIN, -1.0, LOCAL_MARGIN])
+    assert float(local_damage_loss(missed, everywhere)) > 0.0
+    # a damage that did not visibly change its quadrant teaches nothing
+    assert float(local_damage_loss(missed, torch.tensor([[True, True, False, True]]))) == 0.0
+
+
+def test_quadrant_sums_and_the_local_score_loss():
+    shares = torch.arange(64.0).view(8, 8)
+    assert quadrant_sums(shares).tolist() == [shares[:4, :4].sum(), shares[:4, 4:].sum(),
+                                              shares[4:, :4].sum(), shares[4:, 4:].sum()]
+    visible = torch.ones(1, 4, dtype=torch.bool)
+    assert float(local_score_loss(torch.tensor([[5.0, 4.0, 4.0, 4.0, 4.0]]), visible)) == 0.0
+    assert float(local_score_loss(torch.tensor([[5.0, 5.5, 4.0, 4.0, 4.0]]), visible)) > 0.0
+
+
+def test_a_local_group_is_the_frame_then_each_quadrant_damaged():
+    group, visible = local_group(data.chelsea(), "gaussian_noise", np.random.default_rng(0))
+    assert group.shape == (5, 3, 256, 256) and visible.tolist() == [True] * 4
+    for q in range(4):
+        changed = (group[q + 1] - group[0]).abs().amax(dim=0) > 0
+        rows, cols = (slice(0, 128), slice(128, 256))[q // 2], (slice(0, 128), slice(128, 256))[q % 2]
+        assert changed[rows, cols].float().mean() > 0.5
+        changed[rows, cols] = False
+        assert changed.float().mean() < 0.01  # only resampling at the quadrant's edge
+
+
+def test_location_shares_add_up_to_the_score():
+    torch.manual_seed(0)
+    model = DistortionRanker(tone=True).eval()
+    x = torch.randn(2, 3, 256, 256)
+    with torch.no_grad():
+        maps = model.trunk.features(x)
+        shares = model.location_shares(maps)
+        tone = model.tone_features(x)
+        linear = model.head[-1]
+        rest = tone @ linear.weight[0, 2560:] + linear.bias
+        torch.testing.assert_close(shares.sum(dim=(1, 2)) + rest, model(x)[:, 0], atol=1e-4, rtol=0)
+
+
 def test_burst_pairs_are_two_reframed_versions_at_different_levels():
     rng = np.random.default_rng(0)
     photo = data.chelsea()
@@ -65,8 +122,10 @@ def _trained_weights() -> dict[str, torch.Tensor]:
     seed_everything(7, threads=1)
     model = DistortionRanker()
     frozen = torch.randn(4, 6, 160, 8, 8, generator=torch.Generator().manual_seed(1)).half()
-    groups = FrozenGroups(defects=frozen[:3], bokeh=frozen[3:])
-    train_ranker(model, groups, QualityTraining(steps=3, groups_per_step=2, seed=7))
+    local = torch.randn(2, 5, 160, 8, 8, generator=torch.Generator().manual_seed(2)).half()
+    groups = FrozenGroups(defects=frozen[:3], bokeh=frozen[3:], local=local,
+                          local_visible=torch.ones(2, 4, dtype=torch.bool))
+    train_ranker(model, groups, QualityTraining(steps=3, groups_per_step=2, seed=7, local_groups_per_step=1))
     return {k: v.clone() for k, v in model.state_dict().items()}
 
 

@@ -15,8 +15,11 @@ from training.distortions import (
     BACKGROUND_BLUR,
     DEFECTS,
     LEVELS,
+    LOCAL_DEFECTS,
     Ellipse,
     distort,
+    distort_regions,
+    quadrant_boxes,
     subject_mask,
 )
 
@@ -127,3 +130,23 @@ def test_rejects_bad_arguments(photo):
         distort(photo, "jpeg", 6)
     with pytest.raises(ValueError):
         distort(photo.astype(np.float32), "jpeg", 1)
+
+
+@pytest.mark.parametrize("kind", LOCAL_DEFECTS)
+def test_a_local_defect_changes_its_quadrant_only(photo, kind):
+    boxes = quadrant_boxes(*photo.shape[:2])
+    copies = distort_regions(photo, kind, 4, boxes, seed=3)
+    assert len(copies) == 4
+    for copy, (top, left, bottom, right) in zip(copies, boxes):
+        inside = np.zeros(photo.shape[:2], bool)
+        inside[top:bottom, left:right] = True
+        changed = np.abs(copy.astype(int) - photo.astype(int)).max(axis=2) > 0
+        assert changed[inside].mean() > 0.2, f"{kind} did not visibly change its quadrant"
+        assert not changed[~inside].any(), f"{kind} leaked outside its quadrant"
+
+
+def test_quadrants_tile_the_frame_and_frame_wide_defects_are_not_local(photo):
+    boxes = quadrant_boxes(7, 9)
+    assert sum((b - t) * (r - le) for t, le, b, r in boxes) == 63
+    with pytest.raises(ValueError, match="not a local defect"):
+        distort_regions(photo, "underexposure", 2, boxes)

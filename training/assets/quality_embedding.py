@@ -23,9 +23,11 @@ import torch
 
 from engine.inference.contract import Metric, ModelManifest, sha256_of, write_manifest
 from engine.inference.preprocess import InputSpec
+from engine.inference.runtime import RuntimeSettings, create_session
 from training.assets import burst_ranker, embedding, imagenet_weights, quality, score_reference
 from training.assets.photo_sets import HELDOUT_PHOTOS, TRAIN_PHOTOS, load_photos
 from training.assets.quality_eval import OnnxModel
+from training.assets.score_map import MAP_OUTPUT, add_quality_map
 from training.assets.shipping import DEFAULT_WORK_DIR, AssetRecipe, resolve_wheel
 from training.checkpoints import build_model, load_checkpoint
 from training.export import (
@@ -72,10 +74,13 @@ def build_quality_and_embedding(
     onnx_path = Path(out_dir) / ONNX_FILE
     check_branches_match(model, ranker, features, spec)
     parity = write_verified_onnx(model, spec, onnx_path, output_names=model.output_names)
+    add_quality_map(onnx_path)   # where the quality score comes from, before any manifest records the sha256
+    map_parity = check_quality_map(onnx_path, ranker, spec)
     shared = {
         **export_provenance(parity, ort_cpu_ms_per_image(onnx_path, spec)),
         "shared_file": f"{ONNX_FILE}: blocks 0..{ranker.trainable_from - 1} run once for outputs "
-        f"{list(model.output_names)}",
+        f"{[*model.output_names, MAP_OUTPUT]}",
+        "quality_map_parity_vs_torch": map_parity,
     }
     quality_json = _write(
         quality.RECIPE, quality.NAME, QUALITY_OUTPUT, onnx_path, spec,
@@ -143,6 +148,20 @@ def check_branches_match(
         pair_gap = float((burst[0][:2] - burst[0][1:] - siamese(x[:2], x[1:])).abs().max())
         if not pair_gap <= PARITY_TOLERANCE:
             raise ExportError(f"{ONNX_FILE}: head differences differ from the Siamese logits by {pair_gap:.3g}")
+    return worst
+
+
+@torch.no_grad()
+def check_quality_map(onnx_path: Path, ranker: DistortionRanker, spec: InputSpec) -> float:
+    """The exported ``quality_map`` equals the ranker's own location shares (torch) on random inputs;
+    return the largest difference."""
+    x = torch.randn(3, 3, spec.height, spec.width, generator=torch.Generator().manual_seed(2))
+    expected = ranker.location_shares(ranker.trunk.features(x)).numpy()
+    session = create_session(onnx_path, RuntimeSettings(device="cpu"))
+    exported = session.run(x.numpy())[session.output_names.index(MAP_OUTPUT)]
+    worst = float(abs(exported - expected).max())
+    if not worst <= PARITY_TOLERANCE:
+        raise ExportError(f"{ONNX_FILE}: quality_map differs from the ranker's location shares by {worst:.3g}")
     return worst
 
 

@@ -118,6 +118,24 @@ class DistortionRanker(nn.Module):
         pooled = [maps.mean(dim=(2, 3)), maps.amax(dim=(2, 3))] + ([] if tone is None else [tone])
         return self.head(torch.cat(pooled, dim=1))
 
+    def location_shares(self, maps: torch.Tensor) -> torch.Tensor:
+        """(N,C,h,w) last-block maps → (N,h,w): each location's exact share of the score.
+
+        The head is linear over the mean- and max-pooled maps, so location (i, j) owns its
+        part of the mean term and, for every channel whose maximum lies there, that channel's
+        max term (split evenly between tied locations). The shares add up to the score minus
+        the photo-wide tone term and the bias. ``training.assets.score_map`` builds the same
+        sum in the exported graph.
+        """
+        channels, height, width = maps.shape[1:]
+        weight = self.head[-1].weight[0]
+        w_mean, w_max = weight[:channels], weight[channels : 2 * channels]
+        mean_term = torch.einsum("nchw,c->nhw", maps, w_mean) / (height * width)
+        peak = maps.amax(dim=(2, 3), keepdim=True)
+        at_peak = (maps == peak).to(maps.dtype)
+        placed = at_peak * peak / at_peak.sum(dim=(2, 3), keepdim=True)
+        return mean_term + torch.einsum("nchw,c->nhw", placed, w_max)
+
     def train(self, mode: bool = True) -> DistortionRanker:
         super().train(mode)
         self.trunk.features[: self.trainable_from].eval()  # frozen blocks keep their ImageNet BN statistics
