@@ -61,6 +61,7 @@ def test_the_tint_follows_the_displayed_image_when_zoomed_in(window, qtbot):
     photo = next(p for p in session.visible if p.insight.quality_map)
     window.navigation.show_loupe(session.row_of(photo.id))
     canvas = window.loupe.canvas
+    qtbot.waitUntil(lambda: canvas.previews.best(photo) is not None, timeout=10_000)
     press(qtbot, window, "q")
     for _ in range(6):   # as the mouse wheel does, until the image is larger than the pane
         canvas.shared.set(canvas.shared.viewport.zoomed(1.25, canvas.image_size(), canvas.widget_size()))
