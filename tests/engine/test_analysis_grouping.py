@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from itertools import combinations
 from pathlib import Path
 
 import numpy as np
@@ -48,9 +49,13 @@ def test_the_burst_ranker_compares_each_pair_once_and_its_preference_is_a_reason
         ids = frames(catalog)
         pairs = catalog.conn.execute("SELECT first_id, second_id, probability FROM pair_scores").fetchall()
         results = read_analyses(catalog)
-    assert sorted((a, b) for a, b, _ in pairs) == [(ids[0], ids[1]), (ids[0], ids[2]), (ids[1], ids[2])]
-    blurred_vs = {(a, b): p for a, b, p in pairs}
-    assert blurred_vs[(ids[0], ids[1])] > 0.5 > blurred_vs[(ids[1], ids[2])], "sharp frames beat the blurred one"
+    stored = {(a, b): p for a, b, p in pairs}   # P(first beats second), stored once per pair in either order
+    assert sorted(tuple(sorted(pair)) for pair in stored) == sorted(tuple(sorted(p)) for p in combinations(ids, 2))
+
+    def beats(first: int, second: int) -> float:
+        return stored[(first, second)] if (first, second) in stored else 1.0 - stored[(second, first)]
+
+    assert beats(ids[0], ids[1]) > 0.5 > beats(ids[1], ids[2]), "sharp frames beat the blurred one"
     best = [results[i].burst for i in ids if results[i].burst.is_best]
     assert len(best) == 1 and "#1 is the stronger frame" in results[ids[1]].burst.reasons
 
