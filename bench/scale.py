@@ -353,13 +353,13 @@ def window_probe(library: Path, out: Path) -> int:
         max(1, _first_screen_rows(window))), 120)
     found["first_screen_s"] = time.perf_counter() - started if shown else float("inf")
     found["first_screen_tiles"] = _first_screen_rows(window)
-    window.cancel_work()   # the rescan and a 100k analysis would go on for hours; measure the idle window
+    window.work.cancel()   # the rescan and a 100k analysis would go on for hours; measure the idle window
     _wait(app, lambda: not window.working, 300)
     found["rows"] = window.model.rowCount()
 
     for name, what, change in (
-        ("sort", "by name", lambda: window.set_sort("name")),
-        ("filter", "unflagged only", lambda: window.flag_box.setCurrentIndex(_unflagged_index())),
+        ("sort", "by name", lambda: window.filters.set_sort("name")),
+        ("filter", "unflagged only", lambda: window.filters.flag_box.setCurrentIndex(_unflagged_index())),
     ):
         began = time.perf_counter()
         change()
@@ -402,7 +402,7 @@ def window_probe(library: Path, out: Path) -> int:
 
 
 def _unflagged_index() -> int:
-    from photocull.main_window import FLAG_FILTERS
+    from photocull.controllers.filters import FLAG_FILTERS
 
     return next(i for i, (_, flags) in enumerate(FLAG_FILTERS) if flags == frozenset({0}))
 
