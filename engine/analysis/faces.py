@@ -543,12 +543,17 @@ def _grid_anchors(input_side: int, stride: int) -> np.ndarray:
     return np.stack([xs.reshape(-1), ys.reshape(-1)], axis=1)
 
 
-def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+def _intersection(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """The area ``box`` (x0, y0, x1, y1) shares with each of ``boxes``."""
     x0 = np.maximum(box[0], boxes[:, 0])
     y0 = np.maximum(box[1], boxes[:, 1])
     x1 = np.minimum(box[2], boxes[:, 2])
     y1 = np.minimum(box[3], boxes[:, 3])
-    inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
+    return np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
+
+
+def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    inter = _intersection(box, boxes)
     area = (box[2] - box[0]) * (box[3] - box[1])
     areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
     return inter / np.maximum(area + areas - inter, 1e-12)
@@ -556,12 +561,7 @@ def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
 
 def _covered(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     """The fraction of ``box``'s area inside each of ``boxes``."""
-    x0 = np.maximum(box[0], boxes[:, 0])
-    y0 = np.maximum(box[1], boxes[:, 1])
-    x1 = np.minimum(box[2], boxes[:, 2])
-    y1 = np.minimum(box[3], boxes[:, 3])
-    inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
-    return inter / max(float((box[2] - box[0]) * (box[3] - box[1])), 1e-12)
+    return _intersection(box, boxes) / max(float((box[2] - box[0]) * (box[3] - box[1])), 1e-12)
 
 
 def _angle(start: np.ndarray, end: np.ndarray) -> float:

@@ -33,12 +33,18 @@ def test_the_action_is_declared_once_on_a_key_nothing_else_uses():
     assert not any(word in action.title.lower() for word in ("map", "tensor", "logit"))
 
 
-def test_q_tints_the_weakest_cell_and_leaves_the_best_clear(window, qtbot):
+def loupe_on_a_photo_with_a_map(window, qtbot):
+    """The loupe on the first photo that has a map, its preview drawn; returns (photo, canvas)."""
     session = window.session
     photo = next(p for p in session.visible if p.insight.quality_map)
     window.navigation.show_loupe(session.row_of(photo.id))
     canvas = window.loupe.canvas
     qtbot.waitUntil(lambda: canvas.previews.best(photo) is not None, timeout=10_000)
+    return photo, canvas
+
+
+def test_q_tints_the_weakest_cell_and_leaves_the_best_clear(window, qtbot):
+    photo, canvas = loupe_on_a_photo_with_a_map(window, qtbot)
     before = pixels(canvas)
     press(qtbot, window, "q")
     assert canvas.show_quality_map and canvas.quality_words()[0] == LEGEND_TITLE
@@ -57,11 +63,7 @@ def test_q_tints_the_weakest_cell_and_leaves_the_best_clear(window, qtbot):
 
 
 def test_the_tint_follows_the_displayed_image_when_zoomed_in(window, qtbot):
-    session = window.session
-    photo = next(p for p in session.visible if p.insight.quality_map)
-    window.navigation.show_loupe(session.row_of(photo.id))
-    canvas = window.loupe.canvas
-    qtbot.waitUntil(lambda: canvas.previews.best(photo) is not None, timeout=10_000)
+    photo, canvas = loupe_on_a_photo_with_a_map(window, qtbot)
     press(qtbot, window, "q")
     for _ in range(6):   # as the mouse wheel does, until the image is larger than the pane
         canvas.shared.set(canvas.shared.viewport.zoomed(1.25, canvas.image_size(), canvas.widget_size()))
