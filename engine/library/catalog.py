@@ -18,6 +18,7 @@ catalog rows meaningful; :meth:`Catalog.abspath` turns them back into paths.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -454,12 +455,31 @@ def _connect(db_path: Path) -> sqlite3.Connection:
     # so Python's sqlite3 never opens a hidden transaction behind our back.
     conn = sqlite3.connect(db_path, isolation_level=None, timeout=30)
     conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA journal_mode=WAL")
+    _enable_wal(conn)
     # NORMAL is crash-safe in WAL mode (a killed process loses nothing committed);
     # only a power cut may lose the last transactions, never consistency.
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=ON")
     return conn
+
+
+def _enable_wal(conn: sqlite3.Connection, *, attempts: int = 50) -> None:
+    """Switch a connection to WAL mode, retrying while another opener holds the lock.
+
+    Two processes creating the same catalog both read it before upgrading their lock to
+    switch its journal mode; SQLite answers one of them "database is locked" at once
+    instead of waiting on ``busy_timeout`` (waiting would deadlock), so the retry is ours.
+    """
+    for attempt in range(attempts):
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+                return
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.01 * (attempt + 1))
 
 
 def _relative_to_root(path: Path, root: Path) -> Path:
