@@ -22,6 +22,8 @@ its CPU time and peak memory (``wait4``):
   then the grid is scrolled from top to bottom in 200 steps under a 5 ms heartbeat
   (longest event-loop stall < 50 ms), and the window's peak memory (< 1.5 GB);
 * catalog and thumbnail cache sizes;
+* ``list`` again once every photo has an analysis: the distinct files are analysed once
+  and each link gets its file's rows (:func:`measure_analysed_listing`);
 * analysis of the first ``--analysis-photos`` photos (a separate small library, fresh
   user folders each time): ``photocull-cli analyze`` against the window opened on
   the same photos (scan included in both).
@@ -244,19 +246,87 @@ def measure_cli(library: Path, env: dict[str, str], workdir: Path, n: int, worke
     wall, cpu = at_100k(rescan, start, n)
     results.add("rescan, unchanged", f"{rescan.wall:.2f} s (CPU {rescan.cpu:.2f} s); at 100k ≈ {wall:.1f} s wall, "
                 f"{cpu:.1f} s CPU; peak {rescan.peak_mib:.0f} MiB", "< 5 s at 100k (judged on CPU)", cpu < 5)
-    for fmt in ("json", "csv"):
-        out = workdir / f"list.{fmt}"
-        listing = run(engine("list", str(library), "--format", fmt), env, stdout_to=out)
-        size = out.stat().st_size
-        wall, cpu = at_100k(listing, start, n)
-        results.add(f"list --format {fmt}", f"{listing.wall:.2f} s (CPU {listing.cpu:.2f} s); at 100k ≈ {wall:.1f} s "
-                    f"wall, {cpu:.1f} s CPU; {mib(size)}, peak {listing.peak_mib:.0f} MiB",
-                    "< 5 s at 100k (judged on CPU)" if fmt == "json" else "", cpu < 5 if fmt == "json" else None)
-        out.unlink()
+    measure_listing(library, env, workdir, n, start, results)
     catalog = sum(p.stat().st_size for p in Path(env["XDG_DATA_HOME"]).rglob("*.sqlite*"))
     thumbs, count = folder_bytes(Path(env["XDG_CACHE_HOME"]) / "photocull" / "thumbnails")
     results.add("catalog size", f"{mib(catalog)} ({catalog / n / 1024:.2f} KiB/photo)")
     results.add("thumbnail cache", f"{mib(thumbs)} in {count} files ({thumbs / max(count, 1) / 1024:.1f} KiB each)")
+
+
+def measure_listing(library: Path, env: dict[str, str], workdir: Path, n: int, start: Run, results: Results,
+                    label: str = "") -> None:
+    """``list --format json`` and ``--format csv`` of the whole library, extrapolated to 100k."""
+    for fmt in ("json", "csv"):
+        out = workdir / f"list.{fmt}"
+        listing = run(engine("list", str(library), "--format", fmt), env, stdout_to=out)
+        if listing.code != 0:
+            raise SystemExit(f"list failed: {listing.stderr}")
+        size = out.stat().st_size
+        wall, cpu = at_100k(listing, start, n)
+        results.add(f"list --format {fmt}{label}", f"{listing.wall:.2f} s (CPU {listing.cpu:.2f} s); at 100k ≈ "
+                    f"{wall:.1f} s wall, {cpu:.1f} s CPU; {mib(size)}, peak {listing.peak_mib:.0f} MiB",
+                    "< 5 s at 100k (judged on CPU)" if fmt == "json" else "", cpu < 5 if fmt == "json" else None)
+        out.unlink()
+
+
+def measure_analysed_listing(photos: Path, library: Path, env: dict[str, str], workdir: Path, n: int,
+                             results: Results) -> None:
+    """The listing once every photo has an analysis (scores, quality map, cues, faces, bursts).
+
+    Analysing N photos here would take hours, but the library's photos are links to a few distinct
+    files: those are analysed once by ``photocull-cli analyze`` (a library of one link each, reused
+    while its marker stands) and each link in the big catalog gets its file's stored rows.
+    """
+    distinct = len([p for p in photos.rglob("*") if p.suffix.lower() in PHOTO_SUFFIXES and p.is_file()])
+    analysed = build_library(photos, workdir / f"analysed-{distinct}", distinct)
+    analysed_env = user_dirs(workdir / f"xdg-analysed-{distinct}")
+    marker = analysed / ".analysed"
+    if not marker.exists():
+        done = run(engine("analyze", str(analysed)), analysed_env)
+        if done.code not in (0, 1):
+            raise SystemExit(f"analyze failed: {done.stderr[-2000:]}")
+        marker.write_text(f"{done.wall:.1f} s")
+    copied = copy_analyses(catalog_file(analysed_env), catalog_file(env), distinct)
+    results.add("analysed library", f"{copied} photos given the analysis of their file ({distinct} distinct files, "
+                f"analysed by photocull-cli analyze in {marker.read_text()})")
+    start = run(engine("list", str(workdir / "not-a-library")), env)
+    measure_listing(library, env, workdir, n, start, results, label=", every photo analysed")
+
+
+#: Tables holding one photo's analysis, copied by :func:`copy_analyses` (pair scores and embeddings are not listed).
+ANALYSIS_TABLES = ("photo_analysis", "photo_scores", "photo_cues", "faces", "bursts")
+
+
+def catalog_file(env: dict[str, str]) -> Path:
+    """The one catalog under a set of isolated user folders."""
+    found = sorted(Path(env["XDG_DATA_HOME"]).rglob("*.sqlite"))
+    if len(found) != 1:
+        raise SystemExit(f"expected one catalog under {env['XDG_DATA_HOME']}, found {len(found)}")
+    return found[0]
+
+
+def copy_analyses(source: Path, target: Path, distinct: int) -> int:
+    """Each ``IMG_k`` of the target catalog gets the rows of ``IMG_(k mod distinct)`` of the source (the same file,
+    see :func:`build_library`); returns how many photos got an analysis."""
+    import sqlite3
+
+    conn = sqlite3.connect(target, isolation_level=None)
+    try:
+        conn.execute("ATTACH DATABASE ? AS src", (str(source),))
+        conn.execute("BEGIN")
+        conn.execute("CREATE TEMP TABLE link AS SELECT t.id AS id, s.id AS src_id FROM photos t JOIN src.photos s "
+                     "ON CAST(substr(s.stem, 5) AS INTEGER) = CAST(substr(t.stem, 5) AS INTEGER) % ?", (distinct,))
+        for table in ANALYSIS_TABLES:
+            columns = [row[1] for row in conn.execute(f"PRAGMA src.table_info({table})") if row[1] != "photo_id"]
+            names = ", ".join(columns)
+            conn.execute(f"DELETE FROM main.{table}")
+            conn.execute(f"INSERT INTO main.{table}(photo_id, {names}) SELECT link.id, {names} "
+                         f"FROM src.{table} JOIN link ON link.src_id = src.{table}.photo_id")
+        conn.execute("INSERT OR IGNORE INTO main.model_sets SELECT * FROM src.model_sets")
+        conn.execute("COMMIT")
+        return conn.execute("SELECT COUNT(*) FROM main.photo_analysis").fetchone()[0]
+    finally:
+        conn.close()
 
 
 def measure_window(library: Path, env: dict[str, str], workdir: Path, results: Results) -> None:
@@ -470,6 +540,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_window:
         measure_window(library, env, workdir, results)
     if not args.skip_analysis:
+        measure_analysed_listing(photos, library, env, workdir, args.n, results)
         measure_analysis(args.photos.resolve(), workdir, args.analysis_photos, results)
     print()
     print(f"load average at the end: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
