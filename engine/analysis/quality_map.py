@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -38,20 +39,20 @@ APART = 0.5
 SIGNIFICANT = 2.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class QualityMap:
-    """One photo's map: ``rows`` × ``cols`` cells, row-major, each its share of the technical score."""
+    """One photo's map: a read-only float32 array of ``rows`` × ``cols`` cells, each its share of the technical
+    score. Kept as an array (not a tuple of numbers) because a listing reads 100,000 of them."""
 
-    rows: int
-    cols: int
-    values: tuple[float, ...]
+    cells: np.ndarray
 
     @classmethod
-    def from_array(cls, cells: np.ndarray) -> QualityMap:
-        cells = np.asarray(cells, dtype=np.float32)
+    def from_array(cls, cells: np.ndarray | Sequence[Sequence[float]]) -> QualityMap:
+        cells = np.array(cells, dtype=np.float32)
         if cells.ndim != 2 or not np.isfinite(cells).all():
             raise ValueError(f"a quality map is a finite 2-D array, got shape {cells.shape}")
-        return cls(int(cells.shape[0]), int(cells.shape[1]), tuple(cells.ravel().tolist()))
+        cells.flags.writeable = False
+        return cls(cells)
 
     @classmethod
     def from_blob(cls, blob: bytes, rows: int) -> QualityMap:
@@ -61,15 +62,33 @@ class QualityMap:
             raise ValueError(f"{cells.size} stored cells do not make {rows} rows")
         return cls.from_array(cells.reshape(rows, -1))
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, QualityMap) and np.array_equal(self.cells, other.cells)
+
+    __hash__ = None  # type: ignore[assignment]  # equal maps need not be the same object
+
+    @property
+    def rows(self) -> int:
+        return int(self.cells.shape[0])
+
+    @property
+    def cols(self) -> int:
+        return int(self.cells.shape[1])
+
     def to_blob(self) -> bytes:
-        return self.array().astype("<f4").tobytes()
+        return self.cells.astype("<f4").tobytes()
 
     def array(self) -> np.ndarray:
-        return np.asarray(self.values, dtype=np.float32).reshape(self.rows, self.cols)
+        return self.cells
 
     def grid(self, decimals: int = 3) -> list[list[float]]:
         """The cells as rows of rounded numbers (the CLI's JSON)."""
-        return [[round(float(v), decimals) for v in row] for row in self.array()]
+        return np.round(self.cells.astype(np.float64), decimals).tolist()
+
+    @cached_property
+    def weakest(self) -> str | None:
+        """:func:`weakest_quadrant` of this map, found once (a listing asks for it twice per photo)."""
+        return weakest_quadrant(self.array())
 
     @property
     def total(self) -> float:
@@ -95,11 +114,15 @@ def weakest_quadrant(cells: np.ndarray | Sequence[Sequence[float]]) -> str | Non
     if cells.ndim != 2 or min(cells.shape) < 2:
         return None
     blocks = quadrants(cells)
-    shares = blocks.sum(axis=1)
-    order = np.argsort(shares, kind="stable")
+    count = blocks.shape[1]
+    sums = blocks.sum(axis=1)
+    # Mean over the quadrants of the variance within each, from sums of squares (one pass; this runs per listed photo).
+    within = float(((np.einsum("ij,ij->i", blocks, blocks) - sums * sums / count) / count).mean())
+    shares = sums.tolist()
+    order = sorted(range(4), key=shares.__getitem__)
     gap = shares[order[1]] - shares[order[0]]
     spread = shares[order[-1]] - shares[order[0]]
-    chance = math.sqrt(float(blocks.var(axis=1).mean()) * blocks.shape[1])
+    chance = math.sqrt(max(within, 0.0) * count)
     if spread <= 0 or gap < APART * spread or gap < SIGNIFICANT * chance:
         return None
-    return QUADRANTS[int(order[0])]
+    return QUADRANTS[order[0]]

@@ -103,7 +103,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -111,14 +110,12 @@ from typing import Any
 
 from engine import personalize as taste
 from engine.analysis import PhotoAnalysis, read_analyses
-from engine.analysis.quality_map import weakest_quadrant
 from engine.analysis.storage import read_sort_scores
-from engine.cli.output import add_format_argument, write_records
+from engine.cli.output import add_format_argument, compact_json, write_records
 from engine.culling.insights import (
     map_reason,
     personal_percent,
     placed_score,
-    quality_cells,
     shoot_ranks,
     sort_score_of,
 )
@@ -238,7 +235,7 @@ def analysis_fields(analysis: PhotoAnalysis | None, *, as_text: bool = False,
     }
     for name, details in (("quality_map", quality_map_json(analysis, scales)),
                           ("analysis", analysis.as_json() if analysis else None)):
-        fields[name] = json.dumps(details, separators=(",", ":")) if as_text and details else details
+        fields[name] = compact_json(details) if as_text and details else details
     return fields
 
 
@@ -253,8 +250,8 @@ def quality_map_json(analysis: PhotoAnalysis | None, scales: Mapping[tuple[str, 
         "task": row.task, "model": row.model, "score_raw": _rounded(row.score),
         "rows": cells.rows, "cols": cells.cols, "cells": cells.grid(),
         "photo_wide": _rounded(None if row.score is None else row.score - cells.total),
-        "weakest": weakest_quadrant(cells.array()),
-        "reason": map_reason(analysis, quality_cells(analysis), scales),
+        "weakest": cells.weakest,
+        "reason": map_reason(analysis, scales),
     }
 
 

@@ -6,7 +6,9 @@ always carry the same fields; ``table`` shows a readable subset.
 CSV and JSON are written as the records arrive from an iterator, so listing a
 100,000-photo library never holds its records (or the whole JSON text) in
 memory. JSON puts one record per line inside the envelope: still one valid JSON
-document, and each record is encoded by the C encoder in one call. Only the
+document, and each record is encoded by orjson in one call (the standard
+library's encoder, mostly its float formatting, took a third of the time of
+listing an analysed library). Only the
 table, meant for a person reading a terminal, is gathered first (its columns
 are as wide as their widest cell).
 """
@@ -14,9 +16,10 @@ are as wide as their widest cell).
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
+
+import orjson
 
 FORMATS = ("table", "csv", "json")
 
@@ -57,7 +60,12 @@ def _write_json(records: Iterable[dict[str, Any]], out: TextIO, envelope: dict[s
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    return compact_json(value)
+
+
+def compact_json(value: Any) -> str:
+    """``value`` as compact JSON text (UTF-8 characters as they are; NaN and infinity become null)."""
+    return orjson.dumps(value).decode()
 
 
 def _write_csv(records: Iterable[dict[str, Any]], out: TextIO) -> None:

@@ -158,7 +158,7 @@ def insight_of(analysis: PhotoAnalysis, scales: Mapping[tuple[str, str], ScoreSc
     score, raw = sort_score_of(analysis, scales)
     sort_row = next((s for s in analysis.scores if s.task == analysis.sort_task), None)
     cells = quality_cells(analysis)
-    where = map_reason(analysis, cells, scales)
+    where = map_reason(analysis, scales)
     return PhotoInsight(
         score=score,
         score_task=analysis.sort_task,
@@ -184,7 +184,7 @@ def quality_cells(analysis: PhotoAnalysis | None) -> tuple[tuple[float, ...], ..
     return tuple(tuple(line) for line in row.quality_map.array().tolist()) if row else None
 
 
-def map_reason(analysis: PhotoAnalysis, cells, scales: Mapping[tuple[str, str], ScoreScale]) -> str | None:
+def map_reason(analysis: PhotoAnalysis, scales: Mapping[tuple[str, str], ScoreScale]) -> str | None:
     """Where the photo's technical weakness lies ("soft in the upper left"), by
     :func:`engine.culling.map_words.region_reason`; None when nothing clear."""
     row = analysis.mapped_score
@@ -192,4 +192,4 @@ def map_reason(analysis: PhotoAnalysis, cells, scales: Mapping[tuple[str, str], 
         return None
     quality, _ = placed_score(row.score, (row.model, row.model_sha256), scales)
     noise = (analysis.cues or {}).get("noise_sigma")
-    return region_reason(cells, soft=bool(analysis.blurry), noise_sigma=noise, quality=quality)
+    return region_reason(row.quality_map, soft=bool(analysis.blurry), noise_sigma=noise, quality=quality)

@@ -7,7 +7,7 @@ scorer (an aesthetic model, such as an installed TANet or EAT), the app says pla
 has no picture of where *that* score comes from (:func:`no_sort_map_message`).
 
 **Region reason** (:func:`region_reason`): only for a photo with a technical weakness, and
-only when :func:`engine.analysis.quality_map.weakest_quadrant` singles out a quadrant:
+only when the map's :attr:`~engine.analysis.quality_map.QualityMap.weakest` quadrant is singled out:
 
 * flagged soft or blurred by the cues → "soft in the upper left";
 * else visible grain, a noise estimate of at least :data:`NOISY_SIGMA` levels → "noisy in the …";
@@ -16,9 +16,7 @@ only when :func:`engine.analysis.quality_map.weakest_quadrant` singles out a qua
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from engine.analysis.quality_map import weakest_quadrant
+from engine.analysis.quality_map import QualityMap
 from engine.inference.template_fill import available_templates, load_template
 
 #: The overlay's legend, two lines.
@@ -30,10 +28,10 @@ NOISY_SIGMA = 3.0
 WEAK_QUALITY = 30.0
 
 
-def region_reason(cells: Sequence[Sequence[float]] | None, *, soft: bool = False, noise_sigma: float | None = None,
+def region_reason(quality_map: QualityMap | None, *, soft: bool = False, noise_sigma: float | None = None,
                   quality: float | None = None) -> str | None:
     """Where the photo's technical weakness is, in a few words (module docstring), or None."""
-    if cells is None:
+    if quality_map is None:
         return None
     if soft:
         what = "soft"
@@ -43,7 +41,7 @@ def region_reason(cells: Sequence[Sequence[float]] | None, *, soft: bool = False
         what = "weakest"
     else:
         return None
-    region = weakest_quadrant(cells)
+    region = quality_map.weakest
     return f"{what} in the {region}" if region else None
 
 

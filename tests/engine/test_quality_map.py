@@ -84,10 +84,10 @@ def test_the_stored_form_is_float32_cells_that_read_back_exactly():
         QualityMap.from_array(np.full((8, 8), np.nan))
 
 
-def lowered(quadrant: int) -> np.ndarray:
+def lowered(quadrant: int) -> QualityMap:
     cells = noisy_map(7)
     cells[(slice(0, 4) if quadrant < 2 else slice(4, 8)), (slice(0, 4) if quadrant % 2 == 0 else slice(4, 8))] -= 0.3
-    return cells
+    return QualityMap.from_array(cells)
 
 
 def test_the_reason_names_the_weakness_and_where_it_is():
@@ -99,7 +99,7 @@ def test_the_reason_names_the_weakness_and_where_it_is():
 
 def test_no_reason_without_a_weakness_a_clear_region_or_a_map():
     assert region_reason(lowered(0), noise_sigma=0.8, quality=70.0) is None
-    assert region_reason(np.zeros((8, 8)), soft=True) is None
+    assert region_reason(QualityMap.from_array(np.zeros((8, 8))), soft=True) is None
     assert region_reason(None, soft=True) is None
 
 
