@@ -168,7 +168,9 @@ def analyse(root: Path) -> None:
     from engine.analysis import analyze_library
     from engine.library.scan import scan_library
 
-    scan_library(root)
+    scanned = scan_library(root)
+    if scanned.errors:
+        print(f"  {scanned.errors} files of {root} could not be read (see photocull-cli errors)", flush=True)
     analyze_library(root)
 
 
@@ -245,7 +247,7 @@ def tally_pairs(pairs: list[dict], rows: dict[str, dict], quiet: bool = False) -
 def bursts(data: Path) -> None:
     root = Path(tempfile.mkdtemp(prefix="best-shot-bursts-"))
     for path in sorted((data / "bursts").glob("*.jpg")):
-        os.symlink(path, root / path.name)
+        os.symlink(path.resolve(), root / path.name)   # a relative link would point nowhere from here
     analyse(root)
     groups: dict[int, list[dict]] = defaultdict(list)
     for path, row in burst_rows(root).items():

@@ -24,6 +24,8 @@ missed focus are the faults photographers cull bursts for.
 
 Reasons are short phrases a photographer reads under a thumbnail ("sharper than #2", "face
 cut off at the left edge", "eyes closed"); they never name a model or a number from one.
+The ones that explain the outcome come first; a difference that goes the other way is kept,
+after them, as "though softer than #2" (the best frame need not win on every count).
 """
 
 from __future__ import annotations
@@ -46,6 +48,10 @@ _SHARPNESS_RANGE_FLOOR = 0.1
 _QUALITY_RANGE_FLOOR = 1.0
 #: A difference worth a reason: relative sharpness / quality points / win probability / head share cut.
 _SHARPER = 0.15
+#: The smallest subject-sharpness difference (0..1 units) a reason names: re-framing alone (a burst's drift)
+#: moves the measure by less than this for 95 % of photos, and a 0.5-px blur at the analysis size moves it by
+#: more for 90 % (bench/sharpness_steps.py, tune part).
+VISIBLY_SHARPER = 0.03
 _BETTER_QUALITY = 0.5
 _PREFERRED = 0.1
 _CUT_NOTICE = 0.05
@@ -127,32 +133,43 @@ def _combine(i: int, cues: dict[str, list[float]]) -> float:
 
 
 def _reasons(shots, cues, i: int, order: list[int], taste: bool, missing: list[bool]) -> tuple[str, ...]:
-    """Why frame ``i`` won against the runner-up, or lost against the winner, in a photographer's words."""
+    """Why frame ``i`` won against the runner-up, or lost against the winner, in a photographer's words:
+    the differences that explain it first, then any that go the other way as "though …"."""
     best = i == order[0]
     rival = order[1] if best else order[0]
-    me, other = shots[i], shots[rival]
     tag = f"#{order.index(rival) + 1}"
-    found: list[str] = []
-    found.extend(_eyes_reasons(me, other, best, tag))
-    found.extend(_framing_reasons(me, other, best, tag))
+    found = _differences(shots[i], shots[rival], cues, i, rival, best, tag, taste)
     if missing[i] and not missing[rival]:
-        found.append("face not visible")
+        found.append(("face not visible", False))
+    explaining = [words for words, for_me in found if for_me == best]
+    against = [f"though {words}" for words, for_me in found if for_me != best]
+    if not explaining:
+        explaining = [f"close call with {tag}"]
+    return tuple(explaining + against)
+
+
+def _differences(me: ShotEvidence, other: ShotEvidence, cues: dict[str, list[float]], i: int, rival: int,
+                 best: bool, tag: str, taste: bool) -> list[tuple[str, bool]]:
+    """Each difference worth saying, with whether it counts for frame ``i`` (True) or against it."""
+    found = [(words, False) for words in _eyes_faults(me)]
+    found += [(words, True) for words in _eyes_credit(me, other, best, tag)]
+    found += _framing_reasons(me, other, best, tag)
     if me.blurry:
-        found.append(blur_words(me.blur_reason))
-    if "sharpness" in cues:
-        delta = cues["sharpness"][i] - cues["sharpness"][rival]
+        found.append((blur_words(me.blur_reason), False))
+    if "sharpness" in cues and me.subject_sharpness is not None and other.subject_sharpness is not None:
+        relative = cues["sharpness"][i] - cues["sharpness"][rival]
+        visible = abs(me.subject_sharpness - other.subject_sharpness) >= VISIBLY_SHARPER
         what = " eyes" if _eyes_judged(me, other) else ""
-        if delta >= _SHARPER:
-            found.append(f"sharper{what} than {tag}")
-        elif delta <= -_SHARPER:
-            found.append(f"softer{what} than {tag}")
+        if visible and relative >= _SHARPER:
+            found.append((f"sharper{what} than {tag}", True))
+        elif visible and relative <= -_SHARPER:
+            found.append((f"softer{what} than {tag}", False))
     if me.quality is not None and other.quality is not None and abs(me.quality - other.quality) >= _BETTER_QUALITY:
-        found.append(f"{'better' if me.quality > other.quality else 'poorer'} image quality than {tag}")
+        better = me.quality > other.quality
+        found.append((f"{'better' if better else 'poorer'} image quality than {tag}", better))
     if "pairwise" in cues:
-        found.extend(_preference_reasons(cues["pairwise"][i] - cues["pairwise"][rival], best, tag, taste))
-    if not found:
-        found.append(f"close call with {tag}")
-    return tuple(found)
+        found += _preference_reasons(cues["pairwise"][i] - cues["pairwise"][rival], best, tag, taste)
+    return found
 
 
 def blur_words(blur_reason: str | None) -> str:
@@ -169,20 +186,24 @@ def _eyes_judged(me: ShotEvidence, other: ShotEvidence) -> bool:
     return bool(me.faces and other.faces)
 
 
-def _eyes_reasons(me: ShotEvidence, other: ShotEvidence, best: bool, tag: str) -> list[str]:
+def _eyes_faults(me: ShotEvidence) -> list[str]:
     if me.faces and me.faces_eyes_closed:
         return ["eyes closed" if me.faces == 1 else f"eyes closed on {me.faces_eyes_closed} of {me.faces} faces"]
-    if best and me.faces and other.faces_eyes_closed:
+    return []
+
+
+def _eyes_credit(me: ShotEvidence, other: ShotEvidence, best: bool, tag: str) -> list[str]:
+    if best and me.faces and not me.faces_eyes_closed and other.faces_eyes_closed:
         return [f"eyes open (closed in {tag})"]
     return []
 
 
-def _framing_reasons(me: ShotEvidence, other: ShotEvidence, best: bool, tag: str) -> list[str]:
+def _framing_reasons(me: ShotEvidence, other: ShotEvidence, best: bool, tag: str) -> list[tuple[str, bool]]:
     gap = me.framing.cut - other.framing.cut
     if gap >= _CUT_NOTICE:
-        return [cut_words(me.framing.edge)]
+        return [(cut_words(me.framing.edge), False)]
     if best and gap <= -_CUT_NOTICE:
-        return [f"face whole (cut off in {tag})"]
+        return [(f"face whole (cut off in {tag})", True)]
     return []
 
 
@@ -195,10 +216,11 @@ def cut_words(edge: str | None) -> str:
     return f"face cut off at the {edge} edge" if edge else "face cut off"
 
 
-def _preference_reasons(lead: float, best: bool, tag: str, taste: bool) -> list[str]:
-    """The burst ranker's (or personal model's) preference, when it is clear."""
+def _preference_reasons(lead: float, best: bool, tag: str, taste: bool) -> list[tuple[str, bool]]:
+    """The burst ranker's (or personal model's) preference, when it is clear (said only when it agrees
+    with the outcome)."""
     if best and lead >= _PREFERRED:
-        return ["your taste prefers it" if taste else f"stronger frame than {tag}"]
+        return [("your taste prefers it" if taste else f"stronger frame than {tag}", True)]
     if not best and lead <= -_PREFERRED:
-        return [f"your taste prefers {tag}" if taste else f"{tag} is the stronger frame"]
+        return [(f"your taste prefers {tag}" if taste else f"{tag} is the stronger frame", False)]
     return []

@@ -202,6 +202,38 @@ def test_burst_ranker_probabilities_lead_when_given():
     assert "#1 is the stronger frame" in ranked[1].reasons
 
 
+def test_the_best_frame_says_why_it_won_before_where_it_is_weaker():
+    shots = [ShotEvidence("crisp", quality=5.0, subject_sharpness=0.80),
+             ShotEvidence("strong", quality=5.0, subject_sharpness=0.70)]
+    prefers_strong = {("crisp", "strong"): 0.1, ("strong", "crisp"): 0.9}
+    best, runner_up = rank_group(shots, pairwise=lambda x, y: prefers_strong[(x, y)])
+    assert best.key == "strong"
+    assert best.reasons == ("stronger frame than #2", "though softer than #2")
+    assert runner_up.reasons == ("#1 is the stronger frame", "though sharper than #1")
+
+
+def test_a_sharpness_difference_re_framing_alone_could_make_is_not_named():
+    from engine.analysis.best_shot import VISIBLY_SHARPER
+
+    def reasons(gap: float) -> tuple[str, ...]:
+        shots = [ShotEvidence("a", quality=5.0, subject_sharpness=0.7 + gap), ShotEvidence("b", quality=5.0,
+                                                                                          subject_sharpness=0.7)]
+        return rank_group(shots)[0].reasons
+
+    assert reasons(VISIBLY_SHARPER * 0.8) == ("close call with #2",)
+    assert reasons(VISIBLY_SHARPER * 1.2) == ("sharper than #2",)
+
+
+def test_a_best_frame_weaker_on_every_named_count_is_a_close_call():
+    """It wins on differences too small to name (a slight preference, a little more quality) and is visibly
+    softer: the reason must not read as if softness had won."""
+    shots = [ShotEvidence("a", quality=5.4, subject_sharpness=0.700),
+             ShotEvidence("b", quality=5.0, subject_sharpness=0.735)]
+    best, _ = rank_group(shots, pairwise=lambda x, y: 0.545 if x == "a" else 0.455)
+    assert best.key == "a"
+    assert best.reasons == ("close call with #2", "though softer than #2")
+
+
 def test_quality_breaks_ties_and_singletons_need_no_reasons():
     ranked = rank_group([ShotEvidence("x", quality=4.0), ShotEvidence("y", quality=8.0)])
     assert ranked[0].key == "y" and "better image quality than #2" in ranked[0].reasons
