@@ -162,7 +162,7 @@ def _differences(me: ShotEvidence, other: ShotEvidence, cues: dict[str, list[flo
         what = " eyes" if _eyes_judged(me, other) else ""
         if visible and relative >= _SHARPER:
             found.append((f"sharper{what} than {tag}", True))
-        elif visible and relative <= -_SHARPER:
+        elif visible and relative <= -_SHARPER and not me.blurry:   # a blurry frame already says so
             found.append((f"softer{what} than {tag}", False))
     if me.quality is not None and other.quality is not None and abs(me.quality - other.quality) >= _BETTER_QUALITY:
         better = me.quality > other.quality

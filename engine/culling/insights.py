@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 
 from engine import personalize as taste
 from engine.analysis import PhotoAnalysis, read_analyses
-from engine.analysis.best_shot import RankedShot
+from engine.analysis.best_shot import RankedShot, blur_words
 from engine.culling.map_words import region_reason
 from engine.inference.score_scale import ScoreScale, installed_scales
 
@@ -75,7 +75,8 @@ class PhotoInsight:
         if self.burst_id is not None:
             place = "best" if self.burst_rank == 1 else f"#{self.burst_rank or '?'}"
             lines.append(f"{place} of a {self.burst_kind} of {self.burst_size}")
-        lines.extend(self.reasons)
+        said_blur = blur_words(self.blur_reason) if self.blur_reason else None
+        lines.extend(reason for reason in self.reasons if reason != said_blur)   # the blur line above says it
         if self.weak_region:
             lines.append(self.weak_region)
         return lines

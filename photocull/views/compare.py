@@ -99,7 +99,7 @@ class CompareView(QWidget):
         for i, photo in enumerate(self.photos):
             pane = self.panes[i]
             pane.active = i == self.active
-            tag = "select" if (self.mode == "2-up" and i == 0) else ""
+            tag = ("select" if i == 0 else "candidate") if self.mode == "2-up" else ""
             caption = caption_for(photo, self.show_insights)
             pane.set_photo(photo, f"{tag.upper()}  {caption}" if tag else caption)
         if self.face_strip.isVisible():

@@ -215,6 +215,14 @@ def test_insight_summary_names_the_score_kind_and_reasons():
     assert replace(insight, burst_rank=3).summary()[2] == "#3 of a burst of 4"
 
 
+def test_a_blurred_burst_frame_says_its_blur_once():
+    reason = "whole frame soft: camera shake, motion blur or missed focus"
+    insight = PhotoInsight(score=3.0, score_task="technical", blurry=True, blur_reason=reason, burst_id=2,
+                           burst_kind="burst", burst_size=6, burst_rank=5,
+                           reasons=("blurred by shake or motion", "#1 is the stronger frame"))
+    assert insight.summary() == ["score 3 (image quality)", reason, "#5 of a burst of 6", "#1 is the stronger frame"]
+
+
 def test_merge_adds_updates_and_removes_but_keeps_the_sessions_decisions(session):
     first, fifth = ids(session, "IMG_0.jpg")[0], ids(session, "IMG_5.jpg")[0]
     session.apply_key("P", [first])

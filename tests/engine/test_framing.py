@@ -110,6 +110,8 @@ def test_reasons_read_like_a_photographer_and_fit_under_a_thumbnail():
                                                   blur_reason="face soft while the background is sharp: focus missed")],
         [ShotEvidence("a", faces=1), ShotEvidence("b", faces=1, framing=top, blurry=True, blur_reason="face soft")],
         [ShotEvidence("a", quality=5.0), ShotEvidence("b", quality=5.1)],
+        [ShotEvidence("a", quality=5.0, subject_sharpness=0.9, faces=1),
+         ShotEvidence("b", quality=5.0, subject_sharpness=0.7, faces=1)],
     ]
     reasons = []
     for shots in bursts:
