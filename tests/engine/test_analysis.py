@@ -16,6 +16,7 @@ from engine.analysis import (
     analyze_library,
     read_analyses,
 )
+from engine.analysis.best_shot import blur_words
 from engine.config import paths
 from engine.library.catalog import Catalog, CatalogNotFound
 from engine.library.scan import scan_library
@@ -69,7 +70,7 @@ def test_first_run_stores_scores_cues_faces_and_bursts_for_every_photo(library: 
     # The three frames are one burst; the blurred middle frame is not the best and says why.
     assert {f.burst.kind for f in frames} == {"burst"} and len({f.burst.group_id for f in frames}) == 1
     assert not frames[1].burst.is_best and frames[1].burst.rank == 3
-    assert frames[1].blurry and any("softer" in reason or "blurry" in reason for reason in frames[1].burst.reasons)
+    assert frames[1].blurry and blur_words(frames[1].blur_reason) in frames[1].burst.reasons
     assert counts(library)["bursts"] == PHOTOS
 
 
