@@ -124,14 +124,17 @@ def timing(catalog: Catalog, photos: int = 6000, decisions: int = 5000) -> dict:
             for model, sha, dim, vector in source.execute(
                     "SELECT model, model_sha256, dim, vector FROM photo_embeddings WHERE photo_id=?", (old,)):
                 jittered = np.frombuffer(vector, "<f4") + rng.normal(0, 0.01, dim).astype("<f4")
-                conn.execute("INSERT INTO photo_embeddings VALUES (?, ?, ?, ?, ?)", (new_id, model, sha, dim, jittered.tobytes()))
+                conn.execute("INSERT INTO photo_embeddings(photo_id, model, model_sha256, dim, vector) VALUES (?, ?, ?, ?, ?)",
+                             (new_id, model, sha, dim, jittered.tobytes()))
             cue = source.execute("SELECT cues, blurry, blur_reason, sharpness_region, subject_sharpness FROM photo_cues "
                                  "WHERE photo_id=?", (old,)).fetchone()
             if cue:
-                conn.execute("INSERT INTO photo_cues VALUES (?, ?, ?, ?, ?, ?)", (new_id, *cue))
+                conn.execute("INSERT INTO photo_cues(photo_id, cues, blurry, blur_reason, sharpness_region, subject_sharpness) "
+                             "VALUES (?, ?, ?, ?, ?, ?)", (new_id, *cue))
             for (task, model, sha, score, raw) in source.execute(
                     "SELECT task, model, model_sha256, score, raw FROM photo_scores WHERE photo_id=?", (old,)):
-                conn.execute("INSERT INTO photo_scores VALUES (?, ?, ?, ?, ?, ?)", (new_id, task, model, sha, score, raw))
+                conn.execute("INSERT INTO photo_scores(photo_id, task, model, model_sha256, score, raw) VALUES (?, ?, ?, ?, ?, ?)",
+                             (new_id, task, model, sha, score, raw))
         stars = rng.integers(1, 6, decisions)
         conn.executemany("INSERT INTO decisions(photo_id, flag, rating, updated_at, source) VALUES (?, ?, ?, 0, 'user')",
                          [(i + 1, 1 if s == 5 else -1 if s == 1 else 0, int(s)) for i, s in enumerate(stars)])
