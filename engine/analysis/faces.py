@@ -45,6 +45,7 @@ flag every turned head whose far eye is hidden. A photo is flagged ``eyes_closed
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,6 +81,14 @@ CONFIRM_PRESENCE = 0.9
 #: At most this many weak detections (the best) are checked per photo: each costs a face-mesh run
 #: (about 5 CPU ms with its crop), and most are not faces.
 MAX_WEAK_FACES = 1
+#: A weak detection the mesh does not confirm gets a second look: the detector runs again on a
+#: square this many times the detection's side around it, where a small face is about twice as
+#: large as in the whole-photo pass and its box comes out right (a loose box is what the mesh
+#: rejected); the face found there is confirmed by the mesh like any weak one.
+SECOND_LOOK_SCALE = 2.5
+#: Only detections at most this share of the photo's long side get it: a larger box is not seen much
+#: larger up close, and most weak detections the mesh rejects are large patterns, not faces.
+SECOND_LOOK_MAX_SIDE = 0.2
 #: Detections overlapping more than this (IoU) are merged by weighted NMS (MediaPipe: 0.3).
 NMS_IOU = 0.3
 #: A face-landmark run whose face-presence probability is below this has no face.
@@ -259,6 +268,9 @@ class FaceAnalyzer:
             if faces[index].area < PROMINENT_FACE_FRACTION * largest:
                 break  # this face and every smaller one can no longer be prominent
             measured[index] = self.measure_eyes(image, faces[index])
+            if not measured[index].eyes and _worth_a_second_look(faces[index], image.size):
+                others = [face.box for j, face in enumerate(faces) if j != index]
+                measured[index] = self.second_look(image, faces[index], others)
             if measured[index].eyes:
                 largest = max(largest, faces[index].area)
         kept = [measured.get(i, face) for i, face in enumerate(faces)]
@@ -321,6 +333,22 @@ class FaceAnalyzer:
             return face
         eyes = tuple(self.eye(image, mesh, side) for side in _EYE_CORNERS)
         return Face(box=face.box, score=face.score, keypoints=face.keypoints, eyes=eyes)
+
+    def second_look(self, image: Image.Image, face: Face, others: Sequence[tuple[float, float, float, float]] = ()
+                    ) -> Face:
+        """A weak detection the mesh did not confirm, detected again up close (:data:`SECOND_LOOK_SCALE`):
+        the best face found there with its eyes measured, or ``face`` unchanged when none is confirmed or
+        the one found is a face already detected (it overlaps one of ``others``, the photo's other boxes)."""
+        view = _square_around(face.box, SECOND_LOOK_SCALE, image.size)
+        points, scores = self._detect_in(image.crop(view))
+        if not len(scores):
+            return face
+        best, score = weighted_nms(points + view[:2], scores)[0]
+        box = (float(best[0][0]), float(best[0][1]), float(best[1][0]), float(best[1][1]))
+        if others and (_shared(np.array(box), np.array(others, dtype=np.float64)) > NMS_IOU).any():
+            return face
+        again = self.measure_eyes(image, Face(box=box, score=score, keypoints=best[2:]))
+        return again if again.eyes else face
 
     def face_crop(self, image: Image.Image, face: Face) -> tuple[Image.Image, _Roi]:
         """The landmark model's input crop: 1.5× the box, square, rotated so the eyes are level."""
@@ -530,6 +558,21 @@ def _inside_view(points: np.ndarray, view: tuple[int, int, int, int], size: tupl
     return left & top & right & bottom
 
 
+def _worth_a_second_look(face: Face, size: tuple[int, int]) -> bool:
+    """A weak detection small enough for :data:`SECOND_LOOK_SCALE` to enlarge it (:data:`SECOND_LOOK_MAX_SIDE`)."""
+    x0, y0, x1, y1 = face.box
+    return face.score < MIN_DETECTION_SCORE and max(x1 - x0, y1 - y0) <= SECOND_LOOK_MAX_SIDE * max(size)
+
+
+def _square_around(box: tuple[float, float, float, float], scale: float, size: tuple[int, int]) -> tuple[int, int, int, int]:
+    """A square of ``scale`` × the box's longer side, centred on it, cut to the image (integer pixels)."""
+    x0, y0, x1, y1 = box
+    half = max(x1 - x0, y1 - y0) * scale / 2
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    return (max(0, int(cx - half)), max(0, int(cy - half)), min(size[0], int(math.ceil(cx + half))),
+            min(size[1], int(math.ceil(cy + half))))
+
+
 def _widest_eye(mesh: np.ndarray) -> float:
     """The wider eye's corner-to-corner distance on the face mesh (photo pixels)."""
     return max(float(np.hypot(*(mesh[b] - mesh[a])[:2])) for a, b, _ in _EYE_CORNERS.values())
@@ -562,6 +605,13 @@ def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
 def _covered(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     """The fraction of ``box``'s area inside each of ``boxes``."""
     return _intersection(box, boxes) / max(float((box[2] - box[0]) * (box[3] - box[1])), 1e-12)
+
+
+def _shared(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """The area ``box`` shares with each of ``boxes``, as a fraction of the smaller of the two."""
+    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    area = float((box[2] - box[0]) * (box[3] - box[1]))
+    return _intersection(box, boxes) / np.maximum(np.minimum(areas, area), 1e-12)
 
 
 def _angle(start: np.ndarray, end: np.ndarray) -> float:

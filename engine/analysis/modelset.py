@@ -52,7 +52,8 @@ from engine.inference.runtime import ModelSession, RuntimeSettings, create_sessi
 #: 12 px judged by their face, faces too small to be prominent left without eyes. 3: eye openness
 #: is the upper lid's rise (smiles no longer read as blinks), weak detections confirmed by the mesh.
 #: 4: the technical score's map (engine.analysis.quality_map) is stored when the model gives one.
-PIPELINE_VERSION = 4
+#: 5: a small weak face the mesh doubts gets a second look up close (engine.analysis.faces).
+PIPELINE_VERSION = 5
 
 SCORING_TASKS = ("aesthetic", "technical")
 PER_PHOTO_TASKS = (*SCORING_TASKS, "embedding")

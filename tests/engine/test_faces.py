@@ -285,3 +285,24 @@ def test_zoom_squares_cover_the_long_side_and_are_skipped_for_a_big_face():
     big = np.array([[[100.0, 50.0], [260.0, 210.0]]])  # a confident face 160 px wide, under which no missed face is prominent
     assert faces.more_views(512, 341, big, np.array([0.9])) == []
     assert faces.more_views(512, 341, big, np.array([0.3])) == faces.zoom_squares(512, 341)
+
+
+def test_a_weak_face_is_looked_at_again_up_close(analyzer, astronaut):
+    """A small head whose whole-pass box is loose (what the face mesh rejects): the second look
+    detects it again in a square around the box, where it is larger, and measures its eyes."""
+    head = astronaut.crop((140, 20, 320, 220)).resize((56, 62))
+    photo = Image.new("RGB", (512, 341), (90, 110, 130))
+    photo.paste(head, (330, 120))
+    found = analyzer.detect(photo, tiles=False)[0]
+    loose = faces.Face(box=(310.0, 100.0, 400.0, 200.0), score=0.2, keypoints=found.keypoints)
+    again = analyzer.second_look(photo, loose)
+    assert again.eyes and not again.eyes_closed
+    x0, y0, x1, y1 = again.box
+    assert 325 <= x0 < x1 <= 391 and 115 <= y0 < y1 <= 187
+    assert analyzer.second_look(photo, loose, others=[again.box]) is loose, "a face already found is not found twice"
+    assert analyzer.second_look(Image.new("RGB", (512, 341), (90, 110, 130)), loose) is loose, "nothing there"
+
+
+def test_the_second_look_square_is_centred_and_cut_to_the_photo():
+    assert faces._square_around((100, 100, 140, 120), 2.5, (512, 341)) == (70, 60, 170, 160)
+    assert faces._square_around((0, 300, 40, 341), 2.5, (512, 341)) == (0, 269, 72, 341)
