@@ -64,8 +64,10 @@ def _json(value: Any) -> str:
 
 
 def compact_json(value: Any) -> str:
-    """``value`` as compact JSON text (UTF-8 characters as they are; NaN and infinity become null)."""
-    return orjson.dumps(value).decode()
+    """``value`` as compact JSON text (UTF-8 characters as they are; NaN and infinity become null; NumPy
+    numbers, which the analysis may hand over, as the numbers they are; keys that are not text, as text, as the
+    json module writes them)."""
+    return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS).decode()
 
 
 def _write_csv(records: Iterable[dict[str, Any]], out: TextIO) -> None:

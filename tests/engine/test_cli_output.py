@@ -59,3 +59,30 @@ def test_table_aligns_the_chosen_columns():
     lines = _write("table", iter(RECORDS)).splitlines()
     assert lines[0].split() == ["id", "path"]
     assert lines[1].index("a/IMG_1.JPG") == lines[0].index("path")
+
+
+def test_json_takes_numpy_numbers_and_number_keys_and_writes_no_invalid_nan():
+    import numpy as np
+
+    records = [{"id": np.int64(4), "score": np.float64(62.5), "shares": np.float32(0.25), "raw": float("nan"),
+                "by_level": {1: 0.5}}]
+    assert json.loads(_write("json", records))["photos"] == [{"id": 4, "score": 62.5, "shares": 0.25, "raw": None,
+                                                              "by_level": {"1": 0.5}}]
+
+
+def test_an_analysis_stored_with_a_nan_measure_still_lists(tmp_path):
+    """The analysis writes its JSON columns with the json module, which writes NaN for a measure that could
+    not be taken; the faster reader refuses that text, so the listing must fall back, not fail."""
+    import math
+
+    from engine.analysis.storage import read_analyses
+    from engine.cli.listing import photo_records
+    from tests.helpers.personal_library import analysed_catalog
+
+    catalog, _ = analysed_catalog(tmp_path / "lib", 3)
+    with catalog.transaction() as conn:
+        conn.execute("UPDATE photo_cues SET cues = ? WHERE photo_id = 2", (json.dumps({"noise_sigma": float("nan")}),))
+    assert math.isnan(read_analyses(catalog)[2].cues["noise_sigma"])
+    listed = json.loads(_write("json", photo_records(catalog)))["photos"]
+    assert [photo["analysis"]["cues"] for photo in listed][1] == {"noise_sigma": None}
+    catalog.close()
