@@ -220,7 +220,7 @@ def _preference_reasons(lead: float, best: bool, tag: str, taste: bool) -> list[
     """The burst ranker's (or personal model's) preference, when it is clear (said only when it agrees
     with the outcome)."""
     if best and lead >= _PREFERRED:
-        return [("your taste prefers it" if taste else f"stronger frame than {tag}", True)]
+        return [("your taste prefers it" if taste else f"cleaner frame than {tag}", True)]
     if not best and lead <= -_PREFERRED:
-        return [(f"your taste prefers {tag}" if taste else f"{tag} is the stronger frame", False)]
+        return [(f"your taste prefers {tag}" if taste else f"{tag} is the cleaner frame", False)]
     return []

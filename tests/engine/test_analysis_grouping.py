@@ -57,7 +57,7 @@ def test_the_burst_ranker_compares_each_pair_once_and_its_preference_is_a_reason
 
     assert beats(ids[0], ids[1]) > 0.5 > beats(ids[1], ids[2]), "sharp frames beat the blurred one"
     best = [results[i].burst for i in ids if results[i].burst.is_best]
-    assert len(best) == 1 and "#1 is the stronger frame" in results[ids[1]].burst.reasons
+    assert len(best) == 1 and "#1 is the cleaner frame" in results[ids[1]].burst.reasons
 
 
 def test_regrouping_at_another_sensitivity_reuses_cached_pairs(library: Path):

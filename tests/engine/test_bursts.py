@@ -199,8 +199,8 @@ def test_burst_ranker_probabilities_lead_when_given():
     prefers_b = {("a", "b"): 0.1, ("b", "a"): 0.9}
     ranked = rank_group(shots, pairwise=lambda x, y: prefers_b[(x, y)])
     assert [r.key for r in ranked] == ["b", "a"]
-    assert "stronger frame than #2" in ranked[0].reasons
-    assert "#1 is the stronger frame" in ranked[1].reasons
+    assert "cleaner frame than #2" in ranked[0].reasons
+    assert "#1 is the cleaner frame" in ranked[1].reasons
 
 
 def test_the_best_frame_says_why_it_won_before_where_it_is_weaker():
@@ -209,8 +209,8 @@ def test_the_best_frame_says_why_it_won_before_where_it_is_weaker():
     prefers_strong = {("crisp", "strong"): 0.1, ("strong", "crisp"): 0.9}
     best, runner_up = rank_group(shots, pairwise=lambda x, y: prefers_strong[(x, y)])
     assert best.key == "strong"
-    assert best.reasons == ("stronger frame than #2", "though softer than #2")
-    assert runner_up.reasons == ("#1 is the stronger frame", "though sharper than #1")
+    assert best.reasons == ("cleaner frame than #2", "though softer than #2")
+    assert runner_up.reasons == ("#1 is the cleaner frame", "though sharper than #1")
 
 
 def test_a_sharpness_difference_re_framing_alone_could_make_is_not_named():

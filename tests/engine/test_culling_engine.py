@@ -219,8 +219,8 @@ def test_a_blurred_burst_frame_says_its_blur_once():
     reason = "whole frame soft: camera shake, motion blur or missed focus"
     insight = PhotoInsight(score=3.0, score_task="technical", blurry=True, blur_reason=reason, burst_id=2,
                            burst_kind="burst", burst_size=6, burst_rank=5,
-                           reasons=("blurred by shake or motion", "#1 is the stronger frame"))
-    assert insight.summary() == ["score 3 (image quality)", reason, "#5 of a burst of 6", "#1 is the stronger frame"]
+                           reasons=("blurred by shake or motion", "#1 is the cleaner frame"))
+    assert insight.summary() == ["score 3 (image quality)", reason, "#5 of a burst of 6", "#1 is the cleaner frame"]
 
 
 def test_merge_adds_updates_and_removes_but_keeps_the_sessions_decisions(session):

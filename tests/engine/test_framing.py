@@ -121,7 +121,7 @@ def test_reasons_read_like_a_photographer_and_fit_under_a_thumbnail():
     expected = {"eyes closed", "eyes closed on 2 of 3 faces", "eyes open (closed in #2)", "sharper eyes than #2",
                 "softer eyes than #1",
                 "better image quality than #2", "poorer image quality than #1",
-                "stronger frame than #2", "#1 is the stronger frame", "your taste prefers it", "your taste prefers #1",
+                "cleaner frame than #2", "#1 is the cleaner frame", "your taste prefers it", "your taste prefers #1",
                 "face cut off at the left edge", "head cut off at the top", "face whole (cut off in #2)",
                 "blurred by shake or motion", "focus missed", "subject soft", "close call with #2", "close call with #1"}
     assert expected <= set(reasons), expected - set(reasons)
